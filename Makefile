@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+BUILD_DIR ?= build
+JOBS ?= 2
+DATA_DIR ?= ./tandem-data
+LISTEN ?= 127.0.0.1:4566
+
+.PHONY: deps build run test unit integration fuzz bench format clean
+
+deps:
+	@scripts/deps
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: build
+	$(BUILD_DIR)/bin/tandemd --data-dir $(DATA_DIR) --listen $(LISTEN)
+
+test: build fuzz
+	cd $(BUILD_DIR) && ctest --output-on-failure -j 1
+
+unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L unit
+
+integration: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L integration
+
+# libFuzzer targets, built with clang in their own tree and run for a bounded time by ctest.
+fuzz: deps
+	CXX=clang++ cmake -S . -B $(BUILD_DIR)-fuzz -G Ninja -DTANDEM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target fuzz_targets
+
+bench: build
+	bench/secrets_get.sh
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-fuzz
