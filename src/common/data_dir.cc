@@ -16,7 +16,7 @@ StatusOr<DataDirectory> DataDirectory::Open(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) return Status::IOError("cannot create data directory " + path + ": " + ec.message());
-  ::chmod(path.c_str(), 0700);
+  ::chmod(path.c_str(), 0711);
   std::string absolute = std::filesystem::absolute(path, ec).lexically_normal().string();
   if (ec) absolute = path;
   if (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();

@@ -1,6 +1,7 @@
 // DataDirectory: tandemd's data directory, held exclusively by one process.
 //
-// Open creates the directory (mode 0700) if needed and takes an exclusive
+// Open creates the directory (mode 0711: engine nodes run as their own OS
+// account and must traverse it; nothing in it is listable) if needed and takes an exclusive
 // flock on <dir>/tandemd.lock, written with the holder's pid. The lock is
 // released by the kernel when the process exits, however it exits, so a
 // SIGKILLed tandemd never leaves a stale lock behind.

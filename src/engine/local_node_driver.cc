@@ -468,6 +468,14 @@ Status LocalNodeDriver::Stop(milliseconds timeout) { return Terminate(SIGTERM, t
 
 Status LocalNodeDriver::Kill() { return Terminate(SIGKILL, kKillWait); }
 
+Status LocalNodeDriver::Destroy(milliseconds timeout) {
+  TANDEM_RETURN_IF_ERROR(Stop(timeout));
+  std::error_code ec;
+  std::filesystem::remove_all(layout_.root, ec);
+  if (ec) return Status::IOError("cannot remove node " + layout_.root + ": " + ec.message());
+  return Status::Ok();
+}
+
 Status LocalNodeDriver::Signal(int signo) {
   auto handle = Attached();
   if (!handle || handle->Exited()) {

@@ -66,6 +66,7 @@ class LocalNodeDriver final : public NodeDriver {
   Status Start(std::chrono::milliseconds timeout) override;
   Status Stop(std::chrono::milliseconds timeout) override;
   Status Kill() override;
+  Status Destroy(std::chrono::milliseconds timeout) override;
   Status Signal(int signo) override;
   Status Adopt() override;
   bool IsAlive() const override;

@@ -16,7 +16,7 @@
 // - Failures are Status values whose message says what happened and, for a
 //   node that failed to start, ends with the tail of its error log.
 //
-// Thread-safety: Initialize, Start, Stop, Kill, Signal, Adopt and UpdateSpec
+// Thread-safety: Initialize, Start, Stop, Kill, Destroy, Signal, Adopt and UpdateSpec
 // are for one caller at a time (the node's reconciler). IsAlive, WaitForExit,
 // last_exit and ConnectAdmin may be called from any thread at any time (the
 // HA monitor), including while another thread runs a lifecycle step.
@@ -66,6 +66,12 @@ class NodeDriver {
 
   // SIGKILL and wait for the process to be gone: fencing, crash tests.
   virtual Status Kill() = 0;
+
+  // Stops the node as Stop does if it is running, then deletes its data root
+  // and everything below it: the node is gone for good (its instance was
+  // deleted). OK if nothing is left (idempotent); kIOError if files could
+  // not be removed.
+  virtual Status Destroy(std::chrono::milliseconds timeout) = 0;
 
   // Sends signo (e.g. SIGSTOP/SIGCONT to freeze and thaw). kNotFound if the
   // node is not running.

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tandem::engine {
 namespace {

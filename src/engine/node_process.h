@@ -15,7 +15,7 @@
 #include "common/status.h"
 #include "engine/engine_key_file.h"
 #include "engine/node_exit.h"
-#include "engine/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tandem::engine {
 

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "proxy/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tandem::proxy {
 

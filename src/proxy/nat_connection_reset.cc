@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "proxy/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tandem::proxy {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "proxy/endpoint_addresses.h"
 #include "proxy/forwarding_loop.h"
-#include "proxy/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tandem::proxy {
 namespace {

@@ -25,7 +25,7 @@ TEST_F(DataDirectoryTest, CreatesPrivateDirectory) {
   ASSERT_TRUE(dir.ok()) << dir.status().ToString();
   struct stat st {};
   ASSERT_EQ(stat(dir->path().c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_EQ(st.st_mode & 0777, 0711u);
   EXPECT_EQ(dir->File("x"), dir->path() + "/x");
 }
 

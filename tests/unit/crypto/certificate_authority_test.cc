@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "crypto/openssl_ptr.h"
-#include "test_dir.h"
+#include "testing/test_dir.h"
 
 namespace tandem::crypto {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "crypto/digest.h"
 #include "crypto/random.h"
-#include "test_dir.h"
+#include "testing/test_dir.h"
 
 namespace tandem::crypto {
 namespace {

@@ -19,7 +19,7 @@
 #include <thread>
 #include <vector>
 
-#include "proxy/unique_fd.h"
+#include "common/unique_fd.h"
 
 namespace tandem::proxy::testing {
 

@@ -14,7 +14,7 @@
 #include <set>
 
 #include "store/store.h"
-#include "test_dir.h"
+#include "testing/test_dir.h"
 
 namespace tandem {
 namespace {

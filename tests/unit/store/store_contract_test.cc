@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "store/store.h"
-#include "test_dir.h"
+#include "testing/test_dir.h"
 
 namespace tandem {
 namespace {

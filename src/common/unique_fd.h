@@ -1,11 +1,12 @@
-// UniqueFd: owns one file descriptor and closes it. Internal to proxy/.
+// UniqueFd: owns one file descriptor and closes it on destruction or reset.
+// Move-only; not thread-safe (like the descriptor it owns).
 #pragma once
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace tandem::proxy {
+namespace tandem {
 
 class UniqueFd {
  public:
@@ -32,4 +33,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace tandem::proxy
+}  // namespace tandem
