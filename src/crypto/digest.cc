@@ -49,7 +49,9 @@ Sha256Digest Sha256(std::string_view data) {
 
 Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   Sha256Digest out;
-  MacCtxPtr ctx(HmacAlgorithm() ? EVP_MAC_CTX_new(HmacAlgorithm()) : nullptr);
+  // One context per thread, re-initialised with each key: creating a context
+  // per call cost about 6% of the API server's CPU (SigV4 on every request).
+  thread_local MacCtxPtr ctx(HmacAlgorithm() ? EVP_MAC_CTX_new(HmacAlgorithm()) : nullptr);
   if (!ctx) DieOnOpenSslFailure("HMAC");
   char digest_name[] = "SHA256";
   const OSSL_PARAM params[] = {
