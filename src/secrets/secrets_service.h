@@ -1,0 +1,81 @@
+// SecretsService: AWS Secrets Manager (JSON 1.1, "secretsmanager.<Operation>")
+// on Tandem's store, with every secret value sealed in an envelope.
+//
+// Store layout (one region is one namespace):
+//   secrets/<region>/<name>                      the secret's metadata and its
+//                                                version index (labels, dates)
+//   secret-values/<region>/<secret-uid>/<version> the value envelope of one version,
+//                                                bound to that key as context
+// Label moves touch only the metadata document; a new version is one
+// transaction writing its value and the metadata under compare-and-swap, so a
+// crash never leaves a label pointing at a missing value.
+//
+// Operations: the 22 of botocore's secretsmanager model plus
+// BatchGetSecretValue. RotateSecret/CancelRotateSecret store the rotation
+// configuration; running rotations arrives with the rotation engine, so until
+// then RotateSecret stores its configuration only with RotateImmediately=false
+// and otherwise answers InvalidRequestException, changing nothing.
+// Replication operations answer InvalidRequestException (single region).
+// Resource policies are checked and stored, not yet enforced.
+//
+// Errors are AWS's (codes and, where recorded from AWS, messages); a failed
+// call changes nothing. Values never appear in messages.
+//
+// Thread-safety: every method may be called concurrently. Concurrent writers
+// to one secret are serialised by compare-and-swap with retry.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/json_protocol.h"
+#include "common/clock.h"
+#include "crypto/envelope.h"
+#include "store/store.h"
+
+namespace tandem::secrets {
+
+struct SecretsOptions {
+  std::string account_id = "000000000000";
+};
+
+class SecretsService {
+ public:
+  SecretsService(Store& store, const crypto::MasterKey& master, const Clock& clock,
+                 SecretsOptions options);
+  ~SecretsService();
+
+  // Registers every operation's handler on the JSON protocol service. The
+  // handlers refer to this SecretsService, which must outlive service's use.
+  void RegisterOperations(api::JsonProtocolService& service);
+
+  // Deletes, for good, every secret whose recovery window has ended by the
+  // clock's now. Returns how many were deleted. Called periodically by
+  // tandemd's background loop; safe to call concurrently with requests.
+  StatusOr<int> PurgeExpiredSecrets();
+
+  // For Tandem's own components (the rotation engine, RDS-managed master user
+  // passwords): runs operation as an API caller in region would, with the
+  // same semantics and errors, without HTTP or SigV4. The input is not checked
+  // against the botocore model, so pass well-formed input. Unlike API callers,
+  // CreateSecret here may set "OwningService". UnknownOperationException for
+  // an operation Secrets Manager does not have.
+  api::ApiResult<api::Json> Invoke(const std::string& region, const std::string& operation,
+                                   const api::Json& input);
+
+  // The first step of a rotation: adds to the secret a version version_id
+  // carrying the staging label AWSPENDING (moved from any version holding it)
+  // and no value. GetSecretValue of it answers ResourceNotFoundException until
+  // PutSecretValue with ClientRequestToken version_id fills it. Idempotent
+  // when that placeholder already exists; ResourceExistsException when
+  // version_id names a version with a value. Answers {ARN, Name, VersionId}.
+  api::ApiResult<api::Json> AddPendingVersion(const std::string& region,
+                                              const std::string& secret_id,
+                                              const std::string& version_id);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tandem::secrets
