@@ -64,6 +64,27 @@ std::string UtsNamespaceOf(pid_t pid) {
   return ec ? std::string() : target.string();
 }
 
+// Pids of every process that names config_file as its --defaults-file:
+// mariadbd, and the engine tools an interrupted Initialize may have left
+// running in their own session (mariadb-install-db and the mariadbd
+// --bootstrap it feeds).
+std::vector<pid_t> ProcessesUsing(const std::string& config_file) {
+  const std::string defaults = "--defaults-file=" + config_file;
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    pid_t pid = 0;
+    auto [ptr, err] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (err != std::errc() || ptr != name.data() + name.size() || pid == ::getpid()) continue;
+    auto args = ReadCommandLine(pid);
+    if (args.ok() && std::find(args->begin(), args->end(), defaults) != args->end()) {
+      pids.push_back(pid);
+    }
+  }
+  return pids;
+}
+
 // Key descriptors for one run of an engine program (none without
 // encryption): a new file key each time, so it is never reused.
 StatusOr<std::optional<KeyDescriptors>> KeysForOneRun(const NodeSpec& spec,
@@ -384,8 +405,19 @@ Status LocalNodeDriver::Initialize(milliseconds timeout) {
   if (FileExists(layout_.initialized_marker())) return Start(timeout);
 
   // No marker: nothing here was ever handed to a user. A mariadbd left by an
-  // interrupted attempt goes first, then every file it made.
+  // interrupted attempt goes first (and any install still writing here, so
+  // it cannot race the new one), then every file they made.
   if (IsAlive() || Adopt().ok()) TANDEM_RETURN_IF_ERROR(Kill());
+  for (pid_t pid : ProcessesUsing(layout_.config_file())) {
+    auto stray = ProcessHandle::Open(pid, ParentOf(pid) == ::getpid());
+    if (!stray.ok()) continue;  // gone already
+    TANDEM_RETURN_IF_ERROR((*stray)->Signal(SIGKILL));
+    if (!(*stray)->WaitForExit(kKillWait)) {
+      return Status::Unavailable("node " + layout_.root + ": pid " + std::to_string(pid) +
+                                 " survived SIGKILL for 30 s");
+    }
+    (*stray)->Collect();
+  }
   for (const std::string& dir : {layout_.data_dir(), layout_.binlog_dir(), layout_.log_dir(),
                                  layout_.run_dir(), layout_.tmp_dir()}) {
     TANDEM_RETURN_IF_ERROR(RemoveDirectoryContents(dir));

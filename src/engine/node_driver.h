@@ -49,7 +49,8 @@ class NodeDriver {
   // InnoDB tablespace is encrypted), and leaves the node running, read-only,
   // with no user data and no users but the local administrator. On an
   // initialized node, same as Start. A directory left by an interrupted
-  // Initialize is wiped and redone (it cannot hold user data yet).
+  // Initialize is wiped and redone (it cannot hold user data yet), after
+  // every process still working on it (an install, a first start) is killed.
   virtual Status Initialize(std::chrono::milliseconds timeout) = 0;
 
   // Starts the node (or adopts it if it is already running) and returns once

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# DB instance creation time: seconds from CreateDBInstance (encrypted storage,
+# single-AZ, db.t3.micro, a master password) to the first DescribeDBInstances
+# that says "available", over N trials on one tandemd. Each instance is
+# deleted (and gone) before the next trial starts.
+#
+# The client is boto3 polling every 20 ms, so the figures are the service's
+# own time, without the aws CLI's start-up (about 0.5 s per command).
+#
+# tandemd runs inside a network namespace this script creates and deletes, so
+# the kernel-path endpoints never touch the host's nftables ruleset. Engine
+# nodes are stopped by pid at the end, whatever happened.
+#
+# Prints each trial, then min / p50 / max and whether p50 meets the 3 s target.
+#   bench/create_instance.sh [--trials N] [--endpoint-mode auto|kernel|userspace]
+# Needs root (network namespace; nodes run as the mysql account).
+set -euo pipefail
+
+trials=5
+mode=auto
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --trials) trials=$2; shift 2 ;;
+    --endpoint-mode) mode=$2; shift 2 ;;
+    *) echo "usage: $0 [--trials N] [--endpoint-mode auto|kernel|userspace]" >&2; exit 2 ;;
+  esac
+done
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${TANDEM_BIN_DIR:-$root/build/bin}
+[ -x "$bin/tandemd" ] || { echo "build first: make build" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "$0 needs root (network namespace)" >&2; exit 1; }
+PATH=$PATH:/usr/sbin
+
+ns=tandem-bench-create-$$
+# Short, and passable by the nodes' account (mariadbd does not run as root).
+work=$(mktemp -d /tmp/tcb.XXXXXX)
+chmod 711 "$work"
+tandemd_pid=
+cleanup() {
+  [ -n "$tandemd_pid" ] && kill "$tandemd_pid" 2>/dev/null && wait "$tandemd_pid" 2>/dev/null || true
+  # Engine nodes outlive tandemd by design: stop the ones started here, by pid.
+  for cmdline in /proc/[0-9]*/cmdline; do
+    pid=${cmdline#/proc/}; pid=${pid%/cmdline}
+    if tr '\0' ' ' <"$cmdline" 2>/dev/null | grep -q -- "--defaults-file=$work/nodes/"; then
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+  ip netns del "$ns" 2>/dev/null || true
+  [ -n "${KEEP_LOG:-}" ] && cp "$work/tandemd.log" "$KEEP_LOG"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+ip netns add "$ns"
+ip netns exec "$ns" ip link set lo up
+port=4566
+# `ip netns exec` execs tandemd, so $! is tandemd itself.
+ip netns exec "$ns" "$bin/tandemd" --data-dir "$work" --listen "127.0.0.1:$port" \
+  --endpoint-mode "$mode" >"$work/tandemd.log" 2>&1 &
+tandemd_pid=$!
+
+ip netns exec "$ns" /usr/bin/python3 - "$work" "$port" "$trials" <<'EOF'
+import configparser, statistics, sys, time, urllib.request
+import boto3, botocore.config
+
+work, port, trials = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+url = f"http://127.0.0.1:{port}"
+deadline = time.monotonic() + 10
+while True:
+    try:
+        if urllib.request.urlopen(url + "/_tandem/health", timeout=1).status == 200:
+            break
+    except OSError:
+        pass
+    if time.monotonic() > deadline:
+        sys.exit("tandemd did not become ready; see " + work + "/tandemd.log")
+    time.sleep(0.05)
+
+creds = configparser.ConfigParser()
+creds.read(work + "/credentials")
+rds = boto3.session.Session().client(
+    "rds", endpoint_url=url, region_name="us-east-1",
+    aws_access_key_id=creds["default"]["aws_access_key_id"],
+    aws_secret_access_key=creds["default"]["aws_secret_access_key"],
+    config=botocore.config.Config(retries={"max_attempts": 1}))
+
+def status(ident):
+    try:
+        return rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]["DBInstanceStatus"]
+    except rds.exceptions.DBInstanceNotFoundFault:
+        return None
+
+seconds = []
+for trial in range(1, trials + 1):
+    ident = f"bench-{trial}"
+    started = time.monotonic()
+    rds.create_db_instance(DBInstanceIdentifier=ident, Engine="mysql",
+                           DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="admin", MasterUserPassword="Bench-Passw0rd",
+                           StorageEncrypted=True)
+    while (s := status(ident)) != "available":
+        if s in ("failed", "incompatible-parameters") or time.monotonic() - started > 120:
+            sys.exit(f"{ident} ended {s}; see {work}/tandemd.log")
+        time.sleep(0.02)
+    seconds.append(time.monotonic() - started)
+    print(f"trial {trial}: {seconds[-1]:.2f} s", flush=True)
+    rds.delete_db_instance(DBInstanceIdentifier=ident, SkipFinalSnapshot=True)
+    while status(ident) is not None:
+        time.sleep(0.05)
+
+p50 = statistics.median(seconds)
+print(f"create-db-instance -> available (encrypted, single-AZ), {trials} trials: "
+      f"min {min(seconds):.2f} s, p50 {p50:.2f} s, max {max(seconds):.2f} s")
+print(f"target p50 < 3 s: {'met' if p50 < 3 else 'NOT met'} ({p50 / 3:.2f}x of the target)")
+EOF

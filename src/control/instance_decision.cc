@@ -1,0 +1,229 @@
+#include "control/instance_decision.h"
+
+namespace tandem::control {
+namespace {
+
+namespace st = rds::status;
+
+InstanceStep Step(Action action, std::string reason) {
+  InstanceStep step;
+  step.action = action;
+  step.reason = std::move(reason);
+  return step;
+}
+
+bool Is(const rds::DbInstance& instance, const char* status) { return instance.status == status; }
+
+bool IsFailureStatus(const rds::DbInstance& instance) {
+  return Is(instance, st::kFailed) || Is(instance, st::kIncompatibleParameters);
+}
+
+std::string NodeName(const NodeObservation& node) {
+  return "node " + (node.zone.empty() ? std::string("?") : node.zone);
+}
+
+std::string EndpointName(const rds::DbInstance& instance) {
+  return "endpoint port " + std::to_string(instance.endpoint_port);
+}
+
+InstanceStep DecideDeleting(const InstanceSituation& s) {
+  if (s.endpoint.open) {
+    return Step(Action::kCloseEndpoint, "deleting: closing " + EndpointName(s.instance));
+  }
+  if (s.primary.recorded) {
+    return Step(Action::kRemoveNode,
+                "deleting: stopping " + NodeName(s.primary) + " and removing its files");
+  }
+  return Step(Action::kDeleteInstance,
+              "deleting: removing the managed master user secret, if any, and the record");
+}
+
+InstanceStep DecideStopping(const InstanceSituation& s) {
+  if (s.endpoint.open) {
+    return Step(Action::kCloseEndpoint,
+                "stopping: closing " + EndpointName(s.instance) + " so that clients are refused");
+  }
+  if (s.primary.running) {
+    return Step(Action::kStopNode, "stopping: shutting down " + NodeName(s.primary));
+  }
+  if (!Is(s.instance, st::kStopped)) {
+    return Step(Action::kReportStopped, "stopping: the node is down; reporting stopped");
+  }
+  return Step(Action::kNothing, "no action: stopped");
+}
+
+// A start that failed: fail the instance now, or try again.
+std::optional<InstanceStep> DecideAfterStartFailure(const InstanceSituation& s) {
+  if (!s.start_failure) return std::nullopt;
+  const StartFailure& failure = *s.start_failure;
+  InstanceStep step;
+  // Only a group with values of its own can hold an incompatible parameter;
+  // with the defaults, the fault is the node's setup.
+  if (failure.hopeless && s.custom_parameters) {
+    step = Step(Action::kReportFailure,
+                "failing: " + NodeName(s.primary) +
+                    " cannot start with the parameter group's values: " + failure.message);
+    step.failure_status = st::kIncompatibleParameters;
+    return step;
+  }
+  if (failure.hopeless || failure.attempts >= kStartAttemptsBeforeFailed) {
+    step = Step(Action::kReportFailure, "failing: " + NodeName(s.primary) + " failed to start " +
+                                            std::to_string(failure.attempts) +
+                                            " times: " + failure.message);
+    step.failure_status = st::kFailed;
+    return step;
+  }
+  return std::nullopt;
+}
+
+// The node is down and should run: why, and which kind of start.
+InstanceStep DecideStart(const InstanceSituation& s) {
+  const NodeObservation& p = s.primary;
+  const rds::DbInstance& instance = s.instance;
+  if (Is(instance, st::kCreating) || Is(instance, st::kStarting) || Is(instance, st::kStopped) ||
+      Is(instance, st::kRebooting) || IsFailureStatus(instance)) {
+    return Step(Action::kStartNode, instance.status + ": starting " + NodeName(p));
+  }
+  const std::string how = p.exit ? "exited (" + p.exit->ToString() + ")" : "is not running";
+  return Step(Action::kRecoverNode,
+              "recovering: " + NodeName(p) + " " + how + "; restarting it in place");
+}
+
+bool ObservedFieldsStale(const InstanceSituation& s) {
+  const rds::ObservedInstance& observed = s.instance.observed;
+  const std::string secret_status = s.instance.desired.manage_master_user_password ? "active" : "";
+  return observed.availability_zone != s.primary.zone || observed.engine_version.empty() ||
+         observed.master_user_secret_status != secret_status || !observed.last_error.empty() ||
+         observed.certificate_valid_till_ms != s.primary.certificate_expires_ms;
+}
+
+}  // namespace
+
+const char* ActionName(Action action) {
+  switch (action) {
+    case Action::kNothing:
+      return "nothing";
+    case Action::kCreateNode:
+      return "create-node";
+    case Action::kInitializeNode:
+      return "initialize-node";
+    case Action::kBootstrapNode:
+      return "bootstrap-node";
+    case Action::kStartNode:
+      return "start-node";
+    case Action::kRecoverNode:
+      return "recover-node";
+    case Action::kRestartNode:
+      return "restart-node";
+    case Action::kPromoteNode:
+      return "promote-node";
+    case Action::kOpenEndpoint:
+      return "open-endpoint";
+    case Action::kPointEndpoint:
+      return "point-endpoint";
+    case Action::kApplyPassword:
+      return "apply-password";
+    case Action::kApplyParameters:
+      return "apply-parameters";
+    case Action::kReportAvailable:
+      return "report-available";
+    case Action::kReportFailure:
+      return "report-failure";
+    case Action::kCloseEndpoint:
+      return "close-endpoint";
+    case Action::kStopNode:
+      return "stop-node";
+    case Action::kReportStopped:
+      return "report-stopped";
+    case Action::kRemoveNode:
+      return "remove-node";
+    case Action::kDeleteInstance:
+      return "delete-instance";
+  }
+  return "unknown";
+}
+
+InstanceStep DecideInstanceStep(const InstanceSituation& s) {
+  const rds::DbInstance& instance = s.instance;
+  const rds::DesiredInstance& desired = instance.desired;
+  const NodeObservation& p = s.primary;
+
+  if (desired.lifecycle == "deleted") return DecideDeleting(s);
+  if (desired.lifecycle == "stopped") return DecideStopping(s);
+
+  const bool reboot_pending = desired.reboot_generation > instance.observed.reboots_done;
+  if (IsFailureStatus(instance) && !reboot_pending) {
+    if (s.endpoint.open) {
+      return Step(Action::kCloseEndpoint, instance.status + ": closing " + EndpointName(instance) +
+                                              " so that clients are refused");
+    }
+    return Step(Action::kNothing, "no action: the instance is " + instance.status + " (" +
+                                      instance.observed.last_error +
+                                      "); fix the cause and reboot it, or delete it");
+  }
+  if (auto failed = DecideAfterStartFailure(s)) return *failed;
+
+  if (!p.recorded) {
+    return Step(Action::kCreateNode,
+                "creating: choosing the port and names of the primary node "
+                "and issuing its certificate");
+  }
+  // Also when a half-initialized node runs (tandemd killed during its first
+  // start): Initialize wipes it and starts over, as nothing was handed out yet.
+  if (!p.initialized) {
+    return Step(Action::kInitializeNode, "creating: initializing " + NodeName(p) +
+                                             " (data directory, system tables, first start)");
+  }
+  if (!p.running) return DecideStart(s);
+
+  const bool resize = !p.instance_class.empty() && p.instance_class != desired.instance_class;
+  if (reboot_pending || resize) {
+    InstanceStep step;
+    if (reboot_pending) {
+      step =
+          Step(Action::kRestartNode, "rebooting: restarting " + NodeName(p) + " (reboot " +
+                                         std::to_string(desired.reboot_generation) + " requested)");
+    } else {
+      step = Step(Action::kRestartNode, "modifying: restarting " + NodeName(p) +
+                                            " to apply instance class " + desired.instance_class +
+                                            " (was " + p.instance_class + ")");
+    }
+    step.reboot = reboot_pending;
+    step.resize = resize;
+    return step;
+  }
+  if (!p.bootstrapped) {
+    std::string what = "creating: creating master user '" + desired.master_username + "'";
+    if (!desired.db_name.empty()) what += " and database '" + desired.db_name + "'";
+    return Step(Action::kBootstrapNode, what + " on " + NodeName(p));
+  }
+  if (!p.writable) {
+    return Step(Action::kPromoteNode,
+                "promoting: making " + NodeName(p) + " writable, the instance's primary");
+  }
+  if (!s.endpoint.open) {
+    return Step(Action::kOpenEndpoint, "routing: opening " + EndpointName(instance));
+  }
+  if (s.endpoint.target != p.port) {
+    return Step(Action::kPointEndpoint, "routing: pointing " + EndpointName(instance) + " at " +
+                                            NodeName(p) + " (port " + std::to_string(p.port) + ")");
+  }
+  if (desired.password_generation > instance.observed.password_generation_applied) {
+    return Step(Action::kApplyPassword, "modifying: setting the new password of master user '" +
+                                            desired.master_username + "'");
+  }
+  if (s.parameters.dynamic_pending || s.parameters.record_behind ||
+      s.parameters.static_pending != instance.observed.parameters_pending_reboot) {
+    return Step(Action::kApplyParameters, "modifying: applying parameter group '" +
+                                              desired.parameter_group + "' to " + NodeName(p));
+  }
+  if (!Is(instance, st::kAvailable) || ObservedFieldsStale(s) || s.password_waiting) {
+    return Step(Action::kReportAvailable, instance.status + ": " + NodeName(p) +
+                                              " is the writable primary behind " +
+                                              EndpointName(instance) + "; reporting available");
+  }
+  return Step(Action::kNothing, "no action: " + NodeName(p) + " is the writable primary behind " +
+                                    EndpointName(instance));
+}
+
+}  // namespace tandem::control
