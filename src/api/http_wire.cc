@@ -5,20 +5,12 @@
 #include <charconv>
 #include <limits>
 
+#include "common/ascii.h"
+
 namespace tandem::api {
 namespace http = boost::beast::http;
 
 namespace {
-
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (AsciiLower(a[i]) != AsciiLower(b[i])) return false;
-  }
-  return true;
-}
 
 void AppendNumber(std::string& out, uint64_t n) {
   char buf[24];
