@@ -613,39 +613,35 @@ Result RdsService::Impl::RebootDBInstance(const Call& call, const Json& input) {
   return Json{{"DBInstance", View(*changed)}};
 }
 
-Result RdsService::Impl::StopDBInstance(const Call& call, const Json& input) {
+Result RdsService::Impl::MoveLifecycle(const Call& call, const Json& input, const char* operation,
+                                       const char* required_status, const char* lifecycle,
+                                       const char* next_status) {
   const std::string id = Text(input, "DBInstanceIdentifier");
   if (auto e = CheckInstanceIdentifier("DBInstanceIdentifier", id)) return *e;
-  if (Has(input, "DBSnapshotIdentifier")) {
-    return errors::NotSupported("DB snapshots (DBSnapshotIdentifier)");
-  }
   api::ApiResult<DbInstance> changed = ChangeInstance(
       call, id, [&](DbInstance& instance, InstanceChange&) -> std::optional<api::ApiError> {
-        if (!InStatus(instance, {status::kAvailable})) {
-          return WrongState(instance, "StopDBInstance", "available");
+        if (!InStatus(instance, {required_status})) {
+          return WrongState(instance, operation, required_status);
         }
-        instance.desired.lifecycle = "stopped";
-        instance.status = status::kStopping;
+        instance.desired.lifecycle = lifecycle;
+        instance.status = next_status;
         return std::nullopt;
       });
   if (!changed.ok()) return changed.error();
   return Json{{"DBInstance", View(*changed)}};
 }
 
+Result RdsService::Impl::StopDBInstance(const Call& call, const Json& input) {
+  if (Has(input, "DBSnapshotIdentifier")) {
+    return errors::NotSupported("DB snapshots (DBSnapshotIdentifier)");
+  }
+  return MoveLifecycle(call, input, "StopDBInstance", status::kAvailable, "stopped",
+                       status::kStopping);
+}
+
 Result RdsService::Impl::StartDBInstance(const Call& call, const Json& input) {
-  const std::string id = Text(input, "DBInstanceIdentifier");
-  if (auto e = CheckInstanceIdentifier("DBInstanceIdentifier", id)) return *e;
-  api::ApiResult<DbInstance> changed = ChangeInstance(
-      call, id, [&](DbInstance& instance, InstanceChange&) -> std::optional<api::ApiError> {
-        if (!InStatus(instance, {status::kStopped})) {
-          return WrongState(instance, "StartDBInstance", "stopped");
-        }
-        instance.desired.lifecycle = "available";
-        instance.status = status::kStarting;
-        return std::nullopt;
-      });
-  if (!changed.ok()) return changed.error();
-  return Json{{"DBInstance", View(*changed)}};
+  return MoveLifecycle(call, input, "StartDBInstance", status::kStopped, "available",
+                       status::kStarting);
 }
 
 // --- DeleteDBInstance ---

@@ -115,6 +115,9 @@ struct RdsService::Impl {
   Result ModifyDBInstance(const Call& call, const Json& input);
   Result RebootDBInstance(const Call& call, const Json& input);
   Result DeleteDBInstance(const Call& call, const Json& input);
+  // Stop and Start: moves desired.lifecycle, accepted only in required_status.
+  Result MoveLifecycle(const Call& call, const Json& input, const char* operation,
+                       const char* required_status, const char* lifecycle, const char* next_status);
   Result StopDBInstance(const Call& call, const Json& input);
   Result StartDBInstance(const Call& call, const Json& input);
   // parameter_group_operations.cc
