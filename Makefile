@@ -34,6 +34,8 @@ fuzz: deps
 
 bench: build
 	bench/secrets_get.sh
+	bench/create_instance.sh
+	bench/proxy.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
