@@ -46,10 +46,20 @@ api::ApiError WrongState(const DbInstance& instance, const std::string& operatio
 constexpr std::initializer_list<const char*> kChangeableStates = {
     status::kAvailable, status::kIncompatibleParameters, status::kStorageFull};
 
-api::ApiError KmsKeyNotAccessible(const std::string& key) {
-  return errors::KMSKeyNotAccessible("The specified KMS key [" + key +
-                                     "] does not exist, is not enabled or you do not have "
-                                     "permissions to access it.");
+// The ARN of the KMS key a request names (an ARN, a key id or the alias),
+// or KMSKeyNotAccessibleFault as RDS words it.
+api::ApiResult<std::string> ResolveKmsKeyParameter(Store& store, const Clock& clock,
+                                                   const std::string& region,
+                                                   const std::string& account_id, const char* alias,
+                                                   const std::string& key) {
+  StatusOr<std::string> arn = ResolveKmsKey(store, clock, region, account_id, alias, key);
+  if (arn.ok()) return *arn;
+  if (arn.status().code() == Status::Code::kNotFound) {
+    return errors::KMSKeyNotAccessible("The specified KMS key [" + key +
+                                       "] does not exist, is not enabled or you do not have "
+                                       "permissions to access it.");
+  }
+  return errors::Internal(arn.status());
 }
 
 // Moves the modifications waiting for a reboot into desired state, with the
@@ -145,12 +155,9 @@ Result RdsService::Impl::CreateDBInstance(const Call& call, const Json& input) {
           "MasterUserSecretKmsKeyId needs ManageMasterUserPassword");
     }
     const std::string key = Text(input, "MasterUserSecretKmsKeyId");
-    StatusOr<std::string> arn =
-        ResolveKmsKey(store, clock, call.region, options.account_id, kSecretsManagerKeyAlias, key);
-    if (!arn.ok()) {
-      if (arn.status().code() == Status::Code::kNotFound) return KmsKeyNotAccessible(key);
-      return errors::Internal(arn.status());
-    }
+    api::ApiResult<std::string> arn = ResolveKmsKeyParameter(
+        store, clock, call.region, options.account_id, kSecretsManagerKeyAlias, key);
+    if (!arn.ok()) return arn.error();
   }
 
   d.db_name = Text(input, "DBName");
@@ -207,12 +214,9 @@ Result RdsService::Impl::CreateDBInstance(const Call& call, const Json& input) {
   }
   if (d.storage_encrypted) {
     const std::string key = input.value("KmsKeyId", kRdsKeyAlias);
-    StatusOr<std::string> arn =
-        ResolveKmsKey(store, clock, call.region, options.account_id, kRdsKeyAlias, key);
-    if (!arn.ok()) {
-      if (arn.status().code() == Status::Code::kNotFound) return KmsKeyNotAccessible(key);
-      return errors::Internal(arn.status());
-    }
+    api::ApiResult<std::string> arn =
+        ResolveKmsKeyParameter(store, clock, call.region, options.account_id, kRdsKeyAlias, key);
+    if (!arn.ok()) return arn.error();
     d.kms_key_id = *arn;
   }
 
@@ -386,12 +390,9 @@ Result RdsService::Impl::ModifyDBInstance(const Call& call, const Json& input) {
           "MasterUserSecretKmsKeyId needs ManageMasterUserPassword=true");
     }
     const std::string key = Text(input, "MasterUserSecretKmsKeyId");
-    StatusOr<std::string> arn =
-        ResolveKmsKey(store, clock, call.region, options.account_id, kSecretsManagerKeyAlias, key);
-    if (!arn.ok()) {
-      if (arn.status().code() == Status::Code::kNotFound) return KmsKeyNotAccessible(key);
-      return errors::Internal(arn.status());
-    }
+    api::ApiResult<std::string> arn = ResolveKmsKeyParameter(
+        store, clock, call.region, options.account_id, kSecretsManagerKeyAlias, key);
+    if (!arn.ok()) return arn.error();
   }
   if (Has(input, "AllocatedStorage")) {
     if (auto e = CheckAllocatedStorage(input.value("AllocatedStorage", 0), "mysql",
