@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -85,7 +87,8 @@ std::optional<ListenAddress> ParseListen(const std::string& s) {
   if (a.host == "localhost") a.host = "127.0.0.1";
   in_addr v4{};
   in6_addr v6{};
-  if (inet_pton(AF_INET, a.host.c_str(), &v4) != 1 && inet_pton(AF_INET6, a.host.c_str(), &v6) != 1) {
+  if (inet_pton(AF_INET, a.host.c_str(), &v4) != 1 &&
+      inet_pton(AF_INET6, a.host.c_str(), &v6) != 1) {
     return {};
   }
   return a;
@@ -129,6 +132,18 @@ void StopOnSignal(tandem::api::HttpServer& server, std::atomic<bool>& stopping) 
   server.Stop();
 }
 
+// Whether every directory from / down to path lets other accounts search
+// it, so an engine node running as its own account can reach its files.
+bool SearchableByOthers(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::absolute(path);
+  while (true) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) return false;
+    if (dir == dir.root_path()) return true;
+    dir = dir.parent_path();
+  }
+}
+
 // The instance reconciler's settings from the flags.
 tandem::control::InstanceReconcilerOptions ReconcilerOptions(const Flags& f,
                                                              const tandem::DataDirectory& dir) {
@@ -149,7 +164,16 @@ tandem::control::InstanceReconcilerOptions ReconcilerOptions(const Flags& f,
   if (f.endpoint_mode == "userspace") o.endpoint_mechanism = tandem::proxy::Mechanism::kUserSpace;
   o.node_os_user = f.node_user;
   if (o.node_os_user.empty() && ::geteuid() == 0 && ::getpwnam("mysql") != nullptr) {
-    o.node_os_user = "mysql";
+    if (SearchableByOthers(dir.path())) {
+      o.node_os_user = "mysql";
+    } else {
+      // A data directory under /root, say: the mysql account could not reach
+      // its nodes, so they run as tandemd's own account rather than fail.
+      spdlog::warn(
+          "{} is not reachable by the mysql account; database nodes run as root "
+          "(choose a data directory under a searchable path, or --node-user)",
+          dir.path());
+    }
   }
   return o;
 }
@@ -165,7 +189,8 @@ int main(int argc, char** argv) {
       ->envname("TANDEM_ACCOUNT_ID");
   app.add_option("--default-region", f.default_region, "Region written to the credentials file")
       ->envname("TANDEM_DEFAULT_REGION");
-  app.add_option("--master-key-file", f.master_key_file, "Master key (default <data-dir>/master.key)")
+  app.add_option("--master-key-file", f.master_key_file,
+                 "Master key (default <data-dir>/master.key)")
       ->envname("TANDEM_MASTER_KEY_FILE");
   app.add_flag("--tls", f.tls, "Serve the API over HTTPS (automatic on non-loopback addresses)")
       ->envname("TANDEM_TLS");
@@ -204,7 +229,8 @@ int main(int argc, char** argv) {
     Die("--account-id must be 12 digits, got '" + f.account_id + "'");
   }
   auto listen = ParseListen(f.listen);
-  if (!listen) Die("--listen must be host:port with a numeric IPv4/IPv6 host, got '" + f.listen + "'");
+  if (!listen)
+    Die("--listen must be host:port with a numeric IPv4/IPv6 host, got '" + f.listen + "'");
   const bool loopback = IsLoopback(listen->host);
   if (!f.tls_cert_file.empty() != !f.tls_key_file.empty()) {
     Die("--tls-cert and --tls-key go together");
@@ -255,13 +281,14 @@ int main(int argc, char** argv) {
   // DB instances: the RDS API writes desired state (and events) and kicks the
   // reconciler after each change; the reconciler does the engine work.
   tandem::rds::EventLog rds_events(*store, service_clock);
+  const auto reconciler_options = ReconcilerOptions(f, dir);
   tandem::control::InstanceReconciler reconciler(*store, master, service_clock, *ca, secrets,
-                                                 rds_events, ReconcilerOptions(f, dir));
+                                                 rds_events, reconciler_options);
   auto rds_model = OrDie(tandem::api::QueryModel::LoadEmbedded("rds"), "rds model");
   tandem::api::QueryProtocolService rds_api("rds", rds_model);
   tandem::rds::RdsOptions rds_options;
   rds_options.account_id = f.account_id;
-  rds_options.endpoint_address = ReconcilerOptions(f, dir).endpoint_advertised_address;
+  rds_options.endpoint_address = reconciler_options.endpoint_advertised_address;
   if (rds_options.endpoint_address.empty()) rds_options.endpoint_address = "127.0.0.1";
   tandem::rds::RdsService rds(*store, master, service_clock, secrets, rds_events, rds_options);
   rds.RegisterOperations(rds_api);
@@ -300,8 +327,10 @@ int main(int argc, char** argv) {
       if (q.rfind("seconds=", 0) == 0) seconds = std::atoll(q.c_str() + 8);
       service_clock.Advance(seconds * 1000);
       return tandem::api::HttpResponse{
-          200, "application/json",
-          "{\"offsetSeconds\":" + std::to_string(service_clock.offset_millis() / 1000) + "}", {}};
+          200,
+          "application/json",
+          "{\"offsetSeconds\":" + std::to_string(service_clock.offset_millis() / 1000) + "}",
+          {}};
     }
     return router.Route(req);
   };
@@ -342,8 +371,8 @@ int main(int argc, char** argv) {
       "  CA bundle:   %s\n"
       "  try:         /usr/bin/aws --endpoint-url %s://%s:%u secretsmanager list-secrets\n\n",
       scheme.c_str(), shown_host.c_str(), server->port(), f.default_region.c_str(),
-      credentials_file.c_str(), credentials_file.c_str(), ca->bundle_path().c_str(),
-      scheme.c_str(), shown_host.c_str(), server->port());
+      credentials_file.c_str(), credentials_file.c_str(), ca->bundle_path().c_str(), scheme.c_str(),
+      shown_host.c_str(), server->port());
   std::fflush(stdout);
 
   server->Wait();
