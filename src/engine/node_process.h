@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/unique_fd.h"
 #include "engine/engine_key_file.h"
 #include "engine/node_exit.h"
-#include "common/unique_fd.h"
 
 namespace tandem::engine {
 

@@ -11,9 +11,9 @@
 #include <string>
 #include <thread>
 
+#include "common/unique_fd.h"
 #include "proxy/endpoint_addresses.h"
 #include "proxy/forwarding_loop.h"
-#include "common/unique_fd.h"
 
 namespace tandem::proxy {
 namespace {

@@ -246,22 +246,23 @@ Result SecretsService::Impl::DeleteSecret(const Call& call, const Json& input) {
         "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).");
   }
 
-  Result result = ChangeSecret(call, input, true, [&](Secret& secret) -> api::ApiResult<SecretChange> {
-    SecretChange change;
-    change.response = Identity(secret);
-    int64_t now = Now();
-    if (force) {
-      change.remove_secret = true;
-      change.response["DeletionDate"] = Seconds(now);
-      return change;
-    }
-    if (secret.scheduled_for_deletion()) return errors::MarkedForDeletion();
-    secret.deleted_ms = now;
-    secret.deletion_date_ms = now + days * kMillisPerDay;
-    secret.last_changed_ms = now;
-    change.response["DeletionDate"] = Seconds(secret.deletion_date_ms);
-    return change;
-  });
+  Result result =
+      ChangeSecret(call, input, true, [&](Secret& secret) -> api::ApiResult<SecretChange> {
+        SecretChange change;
+        change.response = Identity(secret);
+        int64_t now = Now();
+        if (force) {
+          change.remove_secret = true;
+          change.response["DeletionDate"] = Seconds(now);
+          return change;
+        }
+        if (secret.scheduled_for_deletion()) return errors::MarkedForDeletion();
+        secret.deleted_ms = now;
+        secret.deletion_date_ms = now + days * kMillisPerDay;
+        secret.last_changed_ms = now;
+        change.response["DeletionDate"] = Seconds(secret.deletion_date_ms);
+        return change;
+      });
   // A forced delete is idempotent on AWS: deleting a secret that does not
   // exist (any more) succeeds, so retried cleanup code never fails.
   if (force && !result.ok() && result.error().code == "ResourceNotFoundException") {

@@ -41,7 +41,7 @@ struct StoreWrite {
   enum class Kind { kPut, kDelete };
   Kind kind = Kind::kPut;
   std::string key;
-  std::string value;                     // ignored for kDelete
+  std::string value;                       // ignored for kDelete
   int64_t expected_version = kAnyVersion;  // kMustNotExist, kAnyVersion, or a version read before
 
   static StoreWrite Put(std::string key, std::string value,
