@@ -23,6 +23,7 @@ import pymysql
 import pytest
 
 from conftest import ServerLauncher
+from disk_checks import files_containing
 from tandem_server import (
     NetworkNamespace,
     engine_node_pids,
@@ -205,22 +206,6 @@ def instance_node_pids(server, instance):
             if marker.encode() in f.read():
                 out.append(pid)
     return out
-
-
-def files_containing(root, needles):
-    """{needle: [paths of regular files under root that contain it]}."""
-    found = {n: [] for n in needles}
-    for dirpath, _, filenames in os.walk(root):
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if not os.path.isfile(path) or os.path.islink(path):
-                continue
-            with open(path, "rb") as f:
-                data = f.read()
-            for n in needles:
-                if n in data:
-                    found[n].append(os.path.relpath(path, root))
-    return found
 
 
 def native_password_hash(password):

@@ -18,6 +18,7 @@ import botocore.exceptions
 import pytest
 
 from aws_checks import MSG_NOT_FOUND, arn_pattern, assert_raw_error, raises_aws, uniq
+from disk_checks import files_containing
 from tandem_server import http_status_of, tandemd_binary
 
 BAD_INPUT_CODES = {"SerializationException", "ValidationException", "InvalidParameterException",
@@ -548,22 +549,6 @@ def test_kill9_during_a_stream_of_writes(tandemd):
 
 
 # ----- encryption at rest ---------------------------------------------------------------------------------
-
-def files_containing(root, needles, skip=()):
-    """{needle: [relative paths of files holding it]} over every file under root, as bytes."""
-    found = {n: [] for n in needles}
-    for dirpath, _, files in os.walk(root):
-        for f in files:
-            path = os.path.join(dirpath, f)
-            if path in skip or not os.path.isfile(path):
-                continue
-            with open(path, "rb") as fh:
-                data = fh.read()
-            for n in needles:
-                if n in data:
-                    found[n].append(os.path.relpath(path, root))
-    return found
-
 
 def test_secret_values_never_reach_disk_in_plaintext(tandemd):
     server = tandemd()
