@@ -1,5 +1,6 @@
 #include "engine/local_node_driver.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -447,10 +449,40 @@ Status LocalNodeDriver::Initialize(milliseconds timeout) {
   if (spec.encryption.enabled) TANDEM_RETURN_IF_ERROR(WaitUntilEncrypted(deadline));
   auto account = LookupAccount(spec.os_user);
   if (!account.ok()) return account.status();
+  return MarkInitialized(*account);
+}
+
+Status LocalNodeDriver::WriteConfig() { return PrepareFiles(); }
+
+Status LocalNodeDriver::BeginRestore() {
+  if (IsAlive() || Adopt().ok()) {
+    return Status::Conflict("node " + layout_.root +
+                            " is running: stop it before restoring its data from a copy");
+  }
+  if (::unlink(layout_.initialized_marker().c_str()) != 0 && errno != ENOENT) {
+    return Status::IOError("cannot remove " + layout_.initialized_marker() + ": " +
+                           std::strerror(errno));
+  }
+  for (const std::string& dir : {layout_.data_dir(), layout_.binlog_dir()}) {
+    TANDEM_RETURN_IF_ERROR(RemoveDirectoryContents(dir));
+  }
+  return PrepareFiles();
+}
+
+Status LocalNodeDriver::FinishRestore() {
+  const NodeSpec spec = this->spec();
+  auto account = LookupAccount(EffectiveSpec(spec).os_user);
+  if (!account.ok()) return account.status();
+  // Without os_user the node runs as this process's account, which made the files.
+  if (!spec.os_user.empty()) TANDEM_RETURN_IF_ERROR(ChownTree(layout_.root, *account));
+  return MarkInitialized(*account);
+}
+
+Status LocalNodeDriver::MarkInitialized(const OsAccount& account) {
   return WriteOwnedFile(layout_.initialized_marker(),
                         "initialized and hardened; do not remove: without this file the next "
                         "Initialize wipes the node\n",
-                        0600, *account);
+                        0600, account);
 }
 
 Status LocalNodeDriver::Start(milliseconds timeout) {

@@ -27,7 +27,8 @@
 // the descriptor paths. The plugin reads both once, at startup. The memfd
 // stays open in mariadbd, holding only ciphertext.
 //
-// Thread-safety: see node_driver.h. Not copyable.
+// Thread-safety: see node_driver.h; WriteConfig, BeginRestore and
+// FinishRestore are lifecycle steps too (one caller at a time). Not copyable.
 #pragma once
 
 #include <sys/types.h>
@@ -47,6 +48,7 @@
 namespace tandem::engine {
 
 class ProcessHandle;
+struct OsAccount;
 
 class LocalNodeDriver final : public NodeDriver {
  public:
@@ -84,6 +86,27 @@ class LocalNodeDriver final : public NodeDriver {
   // its start or adoption).
   bool hostname_isolated() const;
 
+  // Creates the node's directories and writes its config and TLS files from
+  // the current spec, as Start does before it launches mariadbd. Starts
+  // nothing and touches no data; a running node keeps the config it started
+  // with. For engine programs run against a node that is not running (e.g.
+  // mariadb-backup --prepare with its --defaults-file).
+  Status WriteConfig();
+
+  // Filling the data directory from a physical copy of an initialized node
+  // (node_clone.h) instead of Initialize, in two steps around the copy.
+  // BeginRestore: kConflict if the node is running (adopted or not: stop it
+  // first). Otherwise forgets that the node was initialized (so an
+  // interrupted restore is refused by Start and wiped by the next
+  // Initialize), empties its data and binlog directories, and writes its
+  // config and TLS files (WriteConfig). Its logs and TLS files stay.
+  Status BeginRestore();
+  // FinishRestore: the data directory now holds a complete copy of a node
+  // initialized with the same encryption keys. Gives everything below the
+  // root to spec.os_user (if set) and marks the node initialized, so Start
+  // starts it (and checks its hardening, as at every start).
+  Status FinishRestore();
+
   // Runs an engine program that reads this node's config (argv, e.g.
   // mariadb-backup --defaults-file=...) with the node's key descriptors, and
   // waits up to timeout (then kills its process group). Output is appended to
@@ -102,6 +125,7 @@ class LocalNodeDriver final : public NodeDriver {
   Status Launch(std::chrono::steady_clock::time_point deadline);
   Status AfterStart();
   Status WaitUntilEncrypted(std::chrono::steady_clock::time_point deadline);
+  Status MarkInitialized(const OsAccount& account);
   Status Terminate(int first_signal, std::chrono::milliseconds grace);
   // what, with the error log's tail; kInvalidArgument if the log shows that
   // mariadbd rejected a server option, else code.

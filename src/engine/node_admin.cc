@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 
 #include "crypto/digest.h"
 #include "engine/node_config.h"
@@ -98,6 +99,49 @@ std::optional<int64_t> ParseInt(const std::optional<std::string>& s) {
 }
 
 std::string Text(const std::optional<std::string>& s) { return s.value_or(""); }
+
+// A GTID list as MariaDB prints and accepts it: "" or comma-separated
+// domain-server-sequence triples of decimal numbers ("0-1-42,1-2-7").
+bool IsGtidList(const std::string& s) {
+  if (s.empty()) return true;
+  size_t start = 0;
+  while (true) {
+    size_t end = s.find(',', start);
+    if (end == std::string::npos) end = s.size();
+    int parts = 0;
+    size_t digits = 0;
+    for (size_t i = start; i < end; ++i) {
+      if (s[i] >= '0' && s[i] <= '9') {
+        if (++digits > 20) return false;
+      } else if (s[i] == '-' && digits > 0 && parts < 2) {
+        ++parts;
+        digits = 0;
+      } else {
+        return false;
+      }
+    }
+    if (parts != 2 || digits == 0) return false;
+    if (end == s.size()) return true;
+    start = end + 1;
+  }
+}
+
+Status CheckGtidList(const std::string& position) {
+  if (!IsGtidList(position)) {
+    return Status::InvalidArgument("GTID position '" + position +
+                                   "' is invalid: use comma-separated domain-server-sequence "
+                                   "numbers, e.g. 0-1-42");
+  }
+  return Status::Ok();
+}
+
+Status CheckReplicationField(std::string_view field, const std::string& value) {
+  if (value.empty() || value.size() > 512 || value.find('\0') != std::string::npos) {
+    return Status::InvalidArgument("replication source " + std::string(field) +
+                                   " must have 1-512 characters");
+  }
+  return Status::Ok();
+}
 
 }  // namespace
 
@@ -202,6 +246,88 @@ StatusOr<std::string> NodeAdmin::ServerVersion() {
   if (!rs.ok()) return rs.status();
   if (rs->rows.size() != 1 || !rs->rows[0][0]) return Status::Internal("VERSION() returned no row");
   return *rs->rows[0][0];
+}
+
+Status NodeAdmin::CreateReplicationUser(const std::string& user, const std::string& password) {
+  auto account = Account(user, "%");
+  if (!account.ok()) return account.status();
+  const std::string hash = conn_.QuoteString(NativePasswordHash(password));
+  TANDEM_RETURN_IF_ERROR(
+      conn_.Execute("CREATE USER IF NOT EXISTS " + *account + " IDENTIFIED BY PASSWORD " + hash));
+  TANDEM_RETURN_IF_ERROR(
+      conn_.Execute("ALTER USER " + *account + " IDENTIFIED BY PASSWORD " + hash + " REQUIRE SSL"));
+  // Converge to exactly REPLICATION SLAVE, whatever the user held before.
+  TANDEM_RETURN_IF_ERROR(conn_.Execute("REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + *account));
+  return conn_.Execute("GRANT REPLICATION SLAVE ON *.* TO " + *account);
+}
+
+Status NodeAdmin::StartReplication(const ReplicationSource& source, GtidStart start) {
+  TANDEM_RETURN_IF_ERROR(CheckReplicationField("host", source.host));
+  TANDEM_RETURN_IF_ERROR(CheckReplicationField("user", source.user));
+  TANDEM_RETURN_IF_ERROR(CheckReplicationField("password", source.password));
+  TANDEM_RETURN_IF_ERROR(CheckReplicationField("tls_ca_file", source.tls_ca_file));
+  if (source.port == 0) return Status::InvalidArgument("replication source port must be 1-65535");
+  // CHANGE MASTER needs the threads stopped; on a node that is not a replica
+  // STOP SLAVE is only a note (1255), not an error.
+  TANDEM_RETURN_IF_ERROR(conn_.Execute("STOP SLAVE"));
+  // MASTER_CONNECT_RETRY's minimum is 1 s. The heartbeat (MariaDB accepts
+  // down to 1 ms) only keeps Seconds_Behind_Master fresh on an idle primary
+  // and lets the IO thread notice a silent primary after slave_net_timeout
+  // (60 s); a dead primary is detected by tandemd, not here, so 1 s is enough.
+  TANDEM_RETURN_IF_ERROR(conn_.Execute(
+      "CHANGE MASTER TO MASTER_HOST=" + conn_.QuoteString(source.host) + ", MASTER_PORT=" +
+      std::to_string(source.port) + ", MASTER_USER=" + conn_.QuoteString(source.user) +
+      ", MASTER_PASSWORD=" + conn_.QuoteString(source.password) +
+      ", MASTER_SSL=1, MASTER_SSL_CA=" + conn_.QuoteString(source.tls_ca_file) +
+      ", MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_USE_GTID=" +
+      (start == GtidStart::kSlavePos ? "slave_pos" : "current_pos") +
+      ", MASTER_CONNECT_RETRY=1, MASTER_HEARTBEAT_PERIOD=1"));
+  return conn_.Execute("START SLAVE");
+}
+
+Status NodeAdmin::StopReplicationIo() { return conn_.Execute("STOP SLAVE IO_THREAD"); }
+
+StatusOr<bool> NodeAdmin::WaitForGtid(const std::string& position,
+                                      std::chrono::milliseconds timeout) {
+  TANDEM_RETURN_IF_ERROR(CheckGtidList(position));
+  const int64_t ms = std::max<int64_t>(0, timeout.count());
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%lld.%03lld", static_cast<long long>(ms / 1000),
+                static_cast<long long>(ms % 1000));
+  auto rs =
+      conn_.Query("SELECT MASTER_GTID_WAIT(" + conn_.QuoteString(position) + ", " + seconds + ")");
+  if (!rs.ok()) return rs.status();
+  // 0: reached; -1: timed out.
+  if (rs->rows.size() != 1 || rs->rows[0].size() != 1 || !rs->rows[0][0]) {
+    return Status::Internal("MASTER_GTID_WAIT returned no result");
+  }
+  return *rs->rows[0][0] == "0";
+}
+
+Status NodeAdmin::ResetReplication() {
+  TANDEM_RETURN_IF_ERROR(conn_.Execute("STOP SLAVE"));
+  return conn_.Execute("RESET SLAVE ALL");
+}
+
+Status NodeAdmin::SetSemiSyncPrimary(bool enabled, uint32_t timeout_ms, bool wait_no_standby) {
+  TANDEM_RETURN_IF_ERROR(
+      conn_.Execute("SET GLOBAL rpl_semi_sync_master_timeout = " + std::to_string(timeout_ms)));
+  TANDEM_RETURN_IF_ERROR(
+      conn_.Execute(std::string("SET GLOBAL rpl_semi_sync_master_wait_no_slave = ") +
+                    (wait_no_standby ? "ON" : "OFF")));
+  return conn_.Execute(std::string("SET GLOBAL rpl_semi_sync_master_enabled = ") +
+                       (enabled ? "ON" : "OFF"));
+}
+
+Status NodeAdmin::AdoptClonedPosition(const std::string& gtid_position) {
+  TANDEM_RETURN_IF_ERROR(CheckGtidList(gtid_position));
+  const std::string position = conn_.QuoteString(gtid_position);
+  // gtid_binlog_state can only be set while the binlog holds no GTID (error
+  // 1956), hence RESET MASTER first. gtid_slave_pos must not be behind the
+  // binlog (error 1947), hence after gtid_binlog_state.
+  TANDEM_RETURN_IF_ERROR(conn_.Execute("RESET MASTER"));
+  TANDEM_RETURN_IF_ERROR(conn_.Execute("SET GLOBAL gtid_binlog_state = " + position));
+  return conn_.Execute("SET GLOBAL gtid_slave_pos = " + position);
 }
 
 StatusOr<ObservedNodeState> NodeAdmin::Observe() {

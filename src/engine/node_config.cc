@@ -199,6 +199,11 @@ Status ValidateNodeSpec(const NodeSpec& spec) {
       (spec.os_user.size() > 32 || !AllOf(spec.os_user, "-_.") || spec.os_user.front() == '-')) {
     return Status::InvalidArgument("os_user '" + spec.os_user + "' is not a valid account name");
   }
+  if (spec.rejoin_as_replica && spec.role == NodeRole::kPrimary) {
+    return Status::InvalidArgument(
+        "rejoin_as_replica needs role kStandby: it truncates unacknowledged transactions, which "
+        "only a crashed ex-primary rejoining a promoted standby may lose");
+  }
   if (spec.sizing.innodb_buffer_pool_bytes < (8ull << 20)) {
     return Status::InvalidArgument("innodb_buffer_pool_bytes must be at least 8 MiB");
   }
@@ -310,6 +315,12 @@ StatusOr<std::string> RenderNodeConfig(const NodeSpec& spec,
   set("rpl_semi_sync_master_wait_point", "AFTER_SYNC");
   set("rpl_semi_sync_master_timeout", std::to_string(spec.semi_sync.timeout_ms));
   set("rpl_semi_sync_master_wait_no_slave", OnOff(wait_for_acks && spec.semi_sync.wait_no_standby));
+  if (spec.rejoin_as_replica) {
+    // A startup option in 10.11, not a variable (SHOW GLOBAL STATUS LIKE
+    // 'Rpl_status' shows IDLE_SLAVE): binlog recovery truncates the tail no
+    // standby acknowledged instead of committing it.
+    set("init-rpl-role", "SLAVE");
+  }
 
   section("Only tandemd makes a node writable (SET GLOBAL read_only=OFF on promotion).");
   set("read_only", "ON");

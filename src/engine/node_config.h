@@ -5,7 +5,9 @@
 //   binary log, sync_binlog=1, innodb_flush_log_at_trx_commit=1,
 //   log_slave_updates, semi-sync with wait point AFTER_SYNC (the master side
 //   only on a primary with semi_sync.enabled), replication threads never
-//   started by the server itself (skip_slave_start: tandemd decides);
+//   started by the server itself (skip_slave_start: tandemd decides), and
+//   init-rpl-role=SLAVE only for a crashed ex-primary rejoining as a replica
+//   (NodeSpec::rejoin_as_replica);
 // - read_only=ON: a node only becomes writable by tandemd's promotion, and a
 //   restart makes it read-only again;
 // - enforce_storage_engine=InnoDB and event_scheduler=DISABLED (with the
@@ -51,8 +53,9 @@ inline constexpr int kFileKeyFd = 4;
 // OK if spec can be rendered and run; otherwise kInvalidArgument naming the
 // field and what is allowed. Checks identifiers, host name, port, server id,
 // paths (absolute, no whitespace, socket path within the unix limit), sizing,
-// encryption keys, TLS completeness and parameters (name syntax, values that
-// cannot break the option file, and no option the engine manages itself).
+// encryption keys, TLS completeness, rejoin_as_replica (only with role
+// kStandby) and parameters (name syntax, values that cannot break the option
+// file, and no option the engine manages itself).
 Status ValidateNodeSpec(const NodeSpec& spec);
 
 // Whether the engine sets or relies on server option name itself (paths,

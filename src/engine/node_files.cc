@@ -120,6 +120,28 @@ Status RemoveDirectoryContents(const std::string& dir) {
   return Status::Ok();
 }
 
+Status ChownTree(const std::string& dir, const OsAccount& account) {
+  auto chown_one = [&](const std::filesystem::path& path) -> Status {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+      return Status::IOError("stat " + path.string() + ": " + ErrnoText());
+    }
+    if ((st.st_uid != account.uid || st.st_gid != account.gid) &&
+        ::lchown(path.c_str(), account.uid, account.gid) != 0) {
+      return Status::IOError("chown " + path.string() + " to " + account.name + ": " + ErrnoText());
+    }
+    return Status::Ok();
+  };
+  TANDEM_RETURN_IF_ERROR(chown_one(dir));
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    TANDEM_RETURN_IF_ERROR(chown_one(it->path()));
+  }
+  if (ec) return Status::IOError("listing " + dir + ": " + ec.message());
+  return Status::Ok();
+}
+
 std::string ReadTail(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return "";

@@ -38,6 +38,10 @@ Status WriteOwnedFile(const std::string& path, std::string_view contents, mode_t
 // Removes everything inside dir (not dir itself). OK if dir does not exist.
 Status RemoveDirectoryContents(const std::string& dir);
 
+// Gives dir and everything below it to account (symbolic links themselves,
+// never their targets).
+Status ChownTree(const std::string& dir, const OsAccount& account);
+
 // The last max_bytes of path, starting at a line boundary; "" if unreadable.
 std::string ReadTail(const std::string& path, size_t max_bytes);
 

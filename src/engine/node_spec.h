@@ -85,6 +85,17 @@ struct NodeSpec {
   NodeTls tls;
   StorageEncryption encryption;
   NodeRole role = NodeRole::kPrimary;
+  // Start this node with --init-rpl-role=SLAVE: at startup, binlog recovery
+  // then truncates transactions the node wrote to its binlog but no standby
+  // acknowledged, instead of committing them. Only for a crashed ex-primary
+  // after its standby was promoted: the truncated tail is one no client was
+  // told about, and keeping it would make the node diverge from the new
+  // primary (IO error 1236 when it rejoins). Never for a node that continues
+  // as primary (in-place restart, no failover): there the truncated
+  // transactions may have been acknowledged, and the pair can diverge
+  // silently. Refused with role kPrimary. Clear it once the node has
+  // attached to the new primary.
+  bool rejoin_as_replica = false;
   SemiSyncSettings semi_sync;
   // Server options from the instance's parameter group, name -> value, as
   // they would appear in an option file. Options the engine manages itself

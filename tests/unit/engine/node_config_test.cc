@@ -117,6 +117,35 @@ TEST(NodeConfig, SemiSyncDependsOnRole) {
   }
 }
 
+TEST(NodeConfig, RejoinAsReplicaRendersInitRplRoleOnlyForAStandby) {
+  EXPECT_THAT(Render(BaseSpec()), Not(HasSubstr("init-rpl-role"))) << "never by default";
+  NodeSpec standby = BaseSpec();
+  standby.role = NodeRole::kStandby;
+  EXPECT_THAT(Render(standby), Not(HasSubstr("init-rpl-role")));
+
+  NodeSpec rejoin = standby;
+  rejoin.rejoin_as_replica = true;
+  const std::string text = Render(rejoin);
+  EXPECT_EQ(Option(text, "init-rpl-role"), "SLAVE");
+  EXPECT_EQ(Option(text, "read_only"), "ON");
+  EXPECT_EQ(Option(text, "rpl_semi_sync_master_enabled"), "OFF");
+
+  // A node that continues as primary must never truncate its binlog tail.
+  NodeSpec primary = BaseSpec();
+  primary.rejoin_as_replica = true;
+  Status s = ValidateNodeSpec(primary);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("rejoin_as_replica"));
+  EXPECT_FALSE(RenderNodeConfig(primary, EngineInstallation()).ok());
+
+  // Nor may a parameter group set it.
+  EXPECT_TRUE(IsManagedOption("init-rpl-role"));
+  EXPECT_TRUE(IsManagedOption("init_rpl_role"));
+  NodeSpec parameter = BaseSpec();
+  parameter.parameters["init-rpl-role"] = "SLAVE";
+  EXPECT_EQ(ValidateNodeSpec(parameter).code(), Status::Code::kInvalidArgument);
+}
+
 TEST(NodeConfig, EncryptionUsesDescriptorsAndCoversEveryFileKind) {
   NodeSpec spec = BaseSpec();
   spec.encryption.enabled = true;
