@@ -234,6 +234,10 @@ bool GtidPositionCovers(const std::string& have, const std::string& wanted) {
   return true;
 }
 
+const char* SyncPolicyName(SyncPolicy policy) {
+  return policy == SyncPolicy::kStrict ? "strict" : "available";
+}
+
 const char* HaActionName(HaAction action) {
   switch (action) {
     case HaAction::kNone:

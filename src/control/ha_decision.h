@@ -78,6 +78,9 @@ enum class SyncPolicy {
   kAvailable,  // writes continue; automatic failover held until back in sync
 };
 
+// "strict" or "available": the tandem_sync_policy parameter's values.
+const char* SyncPolicyName(SyncPolicy policy);
+
 // A failover (or planned switchover) already started by tandemd and not yet
 // finished, as recorded in the store (so a restarted tandemd resumes it).
 struct FailoverInProgress {

@@ -43,6 +43,10 @@ InstanceStep DecideStopping(const InstanceSituation& s) {
     return Step(Action::kCloseEndpoint,
                 "stopping: closing " + EndpointName(s.instance) + " so that clients are refused");
   }
+  if (s.standby.running) {
+    return Step(Action::kStopNode,
+                "stopping: shutting down standby node " + s.standby.zone + ", then the primary");
+  }
   if (s.primary.running) {
     return Step(Action::kStopNode, "stopping: shutting down " + NodeName(s.primary));
   }
@@ -89,12 +93,51 @@ InstanceStep DecideStart(const InstanceSituation& s) {
               "recovering: " + NodeName(p) + " " + how + "; restarting it in place");
 }
 
+// Multi-AZ: build, repair or remove the standby once the primary serves.
+std::optional<InstanceStep> DecideStandby(const InstanceSituation& s) {
+  const StandbyObservation& sb = s.standby;
+  const std::string name = "standby node " + (sb.zone.empty() ? std::string("?") : sb.zone);
+  if (!s.instance.desired.multi_az) {
+    if (sb.recorded) {
+      return Step(Action::kRemoveStandby,
+                  "converting to Single-AZ: stopping " + name + " and removing its files");
+    }
+    return std::nullopt;
+  }
+  if (!sb.recorded) {
+    return Step(Action::kCreateStandby,
+                "Multi-AZ: choosing the port and names of the standby "
+                "node and issuing its certificate");
+  }
+  if (!sb.initialized || sb.reseed) {
+    return Step(Action::kSeedStandby, "Multi-AZ: copying " + NodeName(s.primary) + " to " + name +
+                                          " online with mariadb-backup" +
+                                          (sb.reseed ? " (re-seed)" : ""));
+  }
+  if (!sb.running) {
+    std::string how = sb.exit ? "exited (" + sb.exit->ToString() + ")" : "is not running";
+    if (sb.rejoin_pending) how += "; ex-primary, starting it with --init-rpl-role=SLAVE";
+    return Step(Action::kStartStandby, "Multi-AZ: " + name + " " + how + "; starting it");
+  }
+  if (!sb.replicating) {
+    return Step(Action::kAttachStandby, "Multi-AZ: attaching " + name + " to " +
+                                            NodeName(s.primary) +
+                                            " (GTID, semi-sync, verified TLS)");
+  }
+  if (!s.semi_sync_on) {
+    return Step(Action::kEnableSemiSync,
+                "Multi-AZ: " + NodeName(s.primary) + " waits for " + name + "'s acknowledgements");
+  }
+  return std::nullopt;
+}
+
 bool ObservedFieldsStale(const InstanceSituation& s) {
   const rds::ObservedInstance& observed = s.instance.observed;
   const std::string secret_status = s.instance.desired.manage_master_user_password ? "active" : "";
   return observed.availability_zone != s.primary.zone || observed.engine_version.empty() ||
          observed.master_user_secret_status != secret_status || !observed.last_error.empty() ||
-         observed.certificate_valid_till_ms != s.primary.certificate_expires_ms;
+         observed.certificate_valid_till_ms != s.primary.certificate_expires_ms ||
+         observed.secondary_availability_zone != (s.standby.recorded ? s.standby.zone : "");
 }
 
 }  // namespace
@@ -125,6 +168,18 @@ const char* ActionName(Action action) {
       return "apply-password";
     case Action::kApplyParameters:
       return "apply-parameters";
+    case Action::kCreateStandby:
+      return "create-standby";
+    case Action::kSeedStandby:
+      return "seed-standby";
+    case Action::kStartStandby:
+      return "start-standby";
+    case Action::kAttachStandby:
+      return "attach-standby";
+    case Action::kEnableSemiSync:
+      return "enable-semi-sync";
+    case Action::kRemoveStandby:
+      return "remove-standby";
     case Action::kReportAvailable:
       return "report-available";
     case Action::kReportFailure:
@@ -151,7 +206,11 @@ InstanceStep DecideInstanceStep(const InstanceSituation& s) {
   if (desired.lifecycle == "deleted") return DecideDeleting(s);
   if (desired.lifecycle == "stopped") return DecideStopping(s);
 
-  const bool reboot_pending = desired.reboot_generation > instance.observed.reboots_done;
+  // A forced failover of a replicating Multi-AZ instance is a switchover,
+  // the HA monitor's to do (ha_decision.h); otherwise a reboot restarts the
+  // primary in place.
+  const bool reboot_pending = desired.reboot_generation > instance.observed.reboots_done &&
+                              !(desired.reboot_force_failover && s.standby.replicating);
   if (IsFailureStatus(instance) && !reboot_pending) {
     if (s.endpoint.open) {
       return Step(Action::kCloseEndpoint, instance.status + ": closing " + EndpointName(instance) +
@@ -217,6 +276,7 @@ InstanceStep DecideInstanceStep(const InstanceSituation& s) {
     return Step(Action::kApplyParameters, "modifying: applying parameter group '" +
                                               desired.parameter_group + "' to " + NodeName(p));
   }
+  if (auto standby = DecideStandby(s)) return *standby;
   if (!Is(instance, st::kAvailable) || ObservedFieldsStale(s) || s.password_waiting) {
     return Step(Action::kReportAvailable, instance.status + ": " + NodeName(p) +
                                               " is the writable primary behind " +

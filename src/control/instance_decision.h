@@ -37,6 +37,19 @@ struct NodeObservation {
   int64_t certificate_expires_ms = 0;
 };
 
+// A Multi-AZ instance's standby node, as observed just now.
+struct StandbyObservation {
+  bool recorded = false;     // its node record exists
+  bool initialized = false;  // it holds a copy of the primary's data (cloned)
+  bool reseed = false;       // the copy must be made again (diverged, in doubt)
+  bool running = false;
+  bool rejoin_pending = false;  // an ex-primary after an unplanned failover
+  // Its replication is configured toward the current primary.
+  bool replicating = false;
+  std::optional<engine::NodeExit> exit;
+  std::string zone;
+};
+
 struct EndpointObservation {
   bool open = false;
   std::optional<uint16_t> target;  // node port new connections go to, if pointed
@@ -65,6 +78,9 @@ struct StartFailure {
 struct InstanceSituation {
   rds::DbInstance instance;
   NodeObservation primary;
+  StandbyObservation standby;
+  // The primary's semi-sync master side is on (live) for its standby.
+  bool semi_sync_on = false;
   EndpointObservation endpoint;
   ParameterObservation parameters;
   // The instance's parameter group sets values of its own (not only defaults).
@@ -94,6 +110,13 @@ enum class Action {
   kPointEndpoint,    // route the endpoint to the primary's port
   kApplyPassword,    // set the master user's new password
   kApplyParameters,  // apply dynamic parameters live; mark static ones pending reboot
+  // Multi-AZ (the failover itself is ha_decision.h's)
+  kCreateStandby,    // place the standby in the other zone; issue its certificate
+  kSeedStandby,      // copy the primary online with mariadb-backup; start the copy
+  kStartStandby,     // restart a standby that is not running
+  kAttachStandby,    // replicate from the primary (GTID, semi-sync, verified TLS)
+  kEnableSemiSync,   // the primary waits for the standby's acknowledgements
+  kRemoveStandby,    // conversion to Single-AZ: stop the standby, remove its files
   kReportAvailable,  // status "available", observed fields filled in
   kReportFailure,    // status "failed" or "incompatible-parameters", with the reason
   // stopping

@@ -22,4 +22,23 @@ inline constexpr rds::EventType kRestartError{"RDS-EVENT-0022", "availability",
 inline constexpr rds::EventType kParameterGroupChanged{"RDS-EVENT-0011", "configuration change",
                                                        "Updated to use DBParameterGroup"};
 
+// Multi-AZ (RDS's texts; details, such as the HA decision's sentence, are
+// logged by tandemd rather than appended to the failover events).
+inline constexpr rds::EventType kFailoverStarted{"RDS-EVENT-0013", "failover",
+                                                 "Multi-AZ instance failover started."};
+inline constexpr rds::EventType kFailoverCompleted{"RDS-EVENT-0049", "failover",
+                                                   "Multi-AZ instance failover completed."};
+// Message: "...: <the HA decision's reason>".
+inline constexpr rds::EventType kFailoverNotAttempted{
+    "RDS-EVENT-0034", "failover", "Amazon RDS is not attempting a requested failover"};
+inline constexpr rds::EventType kActivationStarted{"RDS-EVENT-0050", "recovery",
+                                                   "Multi-AZ instance activation started."};
+inline constexpr rds::EventType kActivationCompleted{"RDS-EVENT-0051", "recovery",
+                                                     "Multi-AZ instance activation completed."};
+// The standby stopped holding every acknowledged write, and got back.
+inline constexpr rds::EventType kReplicationError{
+    "RDS-EVENT-0045", "read replica", "An error has occurred in the read replication process"};
+inline constexpr rds::EventType kReplicationResumed{"RDS-EVENT-0046", "read replica",
+                                                    "Replication to the standby has resumed"};
+
 }  // namespace tandem::control::instance_events

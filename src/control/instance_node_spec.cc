@@ -24,6 +24,11 @@ engine::NodeSpec NodeStartSpec(const rds::DbInstance& instance, const NodeRecord
   spec.sizing = inputs.sizing;
   spec.parameters = std::move(inputs.parameters);
   spec.encryption = std::move(inputs.encryption);
+  if (node.is_primary()) {
+    spec.semi_sync = inputs.semi_sync;
+  } else {
+    spec.rejoin_as_replica = node.rejoin_pending;
+  }
   return spec;
 }
 

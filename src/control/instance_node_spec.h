@@ -25,10 +25,13 @@ struct NodeStartInputs {
   engine::NodeSizing sizing;
   std::map<std::string, std::string> parameters;  // the parameter group's values
   engine::StorageEncryption encryption;           // enabled with keys when storage_encrypted
+  // Multi-AZ primaries: how commits wait for the standby (sync policy).
+  engine::SemiSyncSettings semi_sync;
 };
 
-// Everything the node needs to start. Semi-sync stays off: a single-AZ
-// primary has no standby to wait for (the Multi-AZ reconciler turns it on).
+// Everything the node needs to start. Semi-sync (inputs.semi_sync) applies
+// to a primary only; a standby never waits for acknowledgements. A standby
+// whose record has rejoin_pending starts with --init-rpl-role=SLAVE.
 engine::NodeSpec NodeStartSpec(const rds::DbInstance& instance, const NodeRecord& node,
                                const std::string& os_user, NodeStartInputs inputs);
 

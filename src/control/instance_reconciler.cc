@@ -173,6 +173,9 @@ void InstanceReconciler::Loop::ReconcileInstance(const std::string& key) {
     }
     if (!observed->has_value()) return;  // deleted
     Context& ctx = **observed;
+    const HaOutcome ha = HandleHa(ctx);
+    if (ha == HaOutcome::kActed) continue;
+    if (ha == HaOutcome::kWait) return;
     const InstanceStep step = DecideInstanceStep(ctx.situation);
     const std::string& id = ctx.instance.identifier;
     if (step.action == Action::kNothing) {
@@ -267,10 +270,20 @@ StatusOr<std::optional<InstanceReconciler::Loop::Context>> InstanceReconciler::L
   for (const StoreEntry& node_entry : *nodes) {
     auto node = DecodeNodeRecord(node_entry.value);
     if (!node.ok()) return node.status();
-    if (node->is_primary()) {
+    if (node->is_primary() && !ctx.primary) {
       ctx.primary = std::move(*node);
-      break;
+    } else if (!node->is_primary() && !ctx.standby) {
+      ctx.standby = std::move(*node);
     }
+  }
+  auto failover =
+      store_.Get(FailoverRecord::StoreKey(ctx.instance.region, ctx.instance.identifier));
+  if (!failover.ok()) return failover.status();
+  if (failover->has_value()) {
+    auto record = DecodeFailoverRecord((*failover)->value);
+    if (!record.ok()) return record.status();
+    ctx.failover = std::move(*record);
+    ctx.failover_version = (*failover)->version;
   }
 
   auto group = ParameterGroup(ctx.instance);
@@ -313,6 +326,8 @@ StatusOr<std::optional<InstanceReconciler::Loop::Context>> InstanceReconciler::L
     if (!drift.on_restart.empty()) s.parameters.static_pending = true;
   }
 
+  ObserveStandby(ctx);
+
   if (live.endpoint) {
     const proxy::EndpointDescription endpoint = live.endpoint->Describe();
     s.endpoint.open = !endpoint.closed;
@@ -331,6 +346,7 @@ Status InstanceReconciler::Loop::OpenEndpoint(LiveInstance& live, const rds::DbI
   proxy::EndpointOptions options;
   options.port = instance.endpoint_port;
   options.advertised_address = options_.endpoint_advertised_address;
+  options.hold_bound = options_.endpoint_hold_bound;
   auto endpoint = proxy::OpenEndpoint(options, options_.endpoint_mechanism);
   if (!endpoint.ok()) return endpoint.status();
   live.endpoint = std::move(*endpoint);

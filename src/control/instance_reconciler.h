@@ -27,8 +27,19 @@
 // A stopped or failed instance's endpoint is closed: clients are refused.
 //
 // Multi-AZ: nodes are per-zone records with a role (node_record.h); the
-// endpoint always routes to the node whose role is primary. Today an
-// instance has one node, its primary in "<region>a".
+// endpoint always routes to the node whose role is primary. A Multi-AZ
+// instance also has a standby in a second zone, copied online from the
+// primary with mariadb-backup and replicating with GTID and semi-sync over
+// verified TLS. Each of its nodes is watched by a probe thread
+// (node_probe.h); every pass first asks the HA decision (ha_decision.h),
+// which fails over, fences, or lets the lifecycle decision go on. A node's
+// exit wakes the loop at once and a probe's change of view kicks it, so a
+// failover starts within milliseconds of a crash, and after
+// HaSettings::hang_timeout_ms for a hung or cut-off primary. The failover
+// (fence, relay log applied, promotion, endpoint switch) is recorded in the
+// store phase by phase (failover_record.h), so a restarted tandemd finishes
+// it. Limit: one loop serves every instance, so a failover can wait for a
+// step another instance is in the middle of (a node start, a copy).
 //
 // Errors: a step that fails is logged and retried on the next pass. A node
 // that cannot start puts its instance in "incompatible-parameters" when
@@ -48,6 +59,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "control/ha_decision.h"
 #include "control/node_placement.h"
 #include "crypto/certificate_authority.h"
 #include "crypto/envelope.h"
@@ -70,9 +82,21 @@ struct InstanceReconcilerOptions {
   std::string endpoint_advertised_address;
   // nullopt: the kernel path where available, else the user-space proxy.
   std::optional<proxy::Mechanism> endpoint_mechanism;
+  // How long a new connection waits at a held endpoint (failover, restart).
+  std::chrono::milliseconds endpoint_hold_bound{30000};
   // Operating-system account the nodes run as ("" for tandemd's own).
   std::string node_os_user = "mysql";
   engine::EngineInstallation installation;
+
+  // Multi-AZ: when a node counts as hung (ha_decision.h), how often and how
+  // patiently it is probed (node_probe.h), and the bounds of a failover's
+  // and a standby copy's steps.
+  HaSettings ha;
+  std::chrono::milliseconds probe_interval{100};
+  std::chrono::milliseconds probe_timeout{250};
+  std::chrono::milliseconds catch_up_timeout{30000};  // standby applying its relay log
+  std::chrono::milliseconds clone_timeout{600000};
+  std::string backup_program = "/usr/bin/mariadb-backup";
 
   std::chrono::milliseconds node_start_timeout{60000};
   std::chrono::milliseconds node_stop_timeout{30000};

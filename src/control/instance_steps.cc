@@ -13,6 +13,7 @@
 #include "control/node_placement.h"
 #include "control/parameter_drift.h"
 #include "control/reconciler_loop.h"
+#include "control/replication_account.h"
 #include "engine/node_admin.h"
 #include "rds/parameter_group.h"
 
@@ -55,6 +56,18 @@ Status InstanceReconciler::Loop::Execute(const InstanceStep& step, Context& ctx)
       return ApplyPassword(ctx);
     case Action::kApplyParameters:
       return ApplyParameters(ctx);
+    case Action::kCreateStandby:
+      return CreateStandby(ctx);
+    case Action::kSeedStandby:
+      return SeedStandby(ctx);
+    case Action::kStartStandby:
+      return StartStandby(ctx);
+    case Action::kAttachStandby:
+      return AttachStandby(ctx);
+    case Action::kEnableSemiSync:
+      return EnableSemiSync(ctx);
+    case Action::kRemoveStandby:
+      return RemoveStandby(ctx);
     case Action::kReportAvailable:
       return ReportAvailable(ctx);
     case Action::kReportFailure:
@@ -159,6 +172,7 @@ StatusOr<engine::NodeSpec> InstanceReconciler::Loop::StartSpec(const Context& ct
     inputs.encryption.enabled = true;
     inputs.encryption.keys = std::move(*keys);
   }
+  inputs.semi_sync = SemiSyncFor(ctx);
   return NodeStartSpec(ctx.instance, node, options_.node_os_user, std::move(inputs));
 }
 
@@ -174,6 +188,18 @@ Status InstanceReconciler::Loop::CreateNode(Context& ctx) {
       {StoreWrite::Put(node->StoreKey(), EncodeNodeRecord(*node), StoreWrite::kMustNotExist)});
 }
 
+Status InstanceReconciler::Loop::RenewCertificateIfDue(const rds::DbInstance& instance,
+                                                       NodeRecord& node) {
+  if (!NeedsCertificate(node, clock_)) return Status::Ok();
+  TANDEM_RETURN_IF_ERROR(IssueNodeCertificate(
+      ca_, master_, clock_, CertificateNames(instance, options_.endpoint_addresses), node));
+  return UpdateNode(node.StoreKey(), [&](NodeRecord& stored) {
+    stored.certificate_pem = node.certificate_pem;
+    stored.private_key_envelope = node.private_key_envelope;
+    stored.certificate_expires_ms = node.certificate_expires_ms;
+  });
+}
+
 // Initialize, start, recover or restart the primary, then record what it
 // now runs with. A failure is remembered for the decision (which fails the
 // instance when retrying cannot help).
@@ -181,16 +207,9 @@ Status InstanceReconciler::Loop::StartPrimary(const InstanceStep& step, Context&
   namespace ev = rds::event_type;
   const rds::DbInstance& instance = ctx.instance;
   NodeRecord node = *ctx.primary;
-  if (NeedsCertificate(node, clock_)) {
-    TANDEM_RETURN_IF_ERROR(IssueNodeCertificate(
-        ca_, master_, clock_, CertificateNames(instance, options_.endpoint_addresses), node));
-    TANDEM_RETURN_IF_ERROR(UpdateNode(node.StoreKey(), [&](NodeRecord& stored) {
-      stored.certificate_pem = node.certificate_pem;
-      stored.private_key_envelope = node.private_key_envelope;
-      stored.certificate_expires_ms = node.certificate_expires_ms;
-    }));
-  }
+  TANDEM_RETURN_IF_ERROR(RenewCertificateIfDue(instance, node));
   LiveNode& n = PrimaryNode(ctx);
+  n.probe.reset();  // its view of the process that goes
   if (!n.driver) return Status::Unavailable("no driver for node " + node.zone);
 
   auto fail = [&](const Status& why) {
@@ -237,6 +256,8 @@ Status InstanceReconciler::Loop::StartPrimary(const InstanceStep& step, Context&
   n.exit.reset();
   n.seen_running = true;
   n.writable_pid = 0;
+  n.semi_sync_pid = spec->semi_sync.enabled ? n.driver->pid() : 0;
+  n.semi_sync_policy = spec->semi_sync.enabled ? SyncPolicyName(PolicyOf(ctx)) : "";
 
   const bool group_changed = node.parameter_group != ctx.group.name;
   TANDEM_RETURN_IF_ERROR(UpdateNode(node.StoreKey(), [&](NodeRecord& stored) {
@@ -440,6 +461,12 @@ Status InstanceReconciler::Loop::ReportAvailable(Context& ctx) {
       updated.desired.manage_master_user_password ? "active" : "";
   updated.observed.last_error.clear();
   updated.observed.certificate_valid_till_ms = ctx.primary->certificate_expires_ms;
+  const bool standby_new = ctx.standby && updated.observed.secondary_availability_zone.empty();
+  updated.observed.secondary_availability_zone = ctx.standby ? ctx.standby->zone : "";
+  if (!ctx.standby) {
+    updated.observed.replication_status.clear();
+    updated.observed.replication_message.clear();
+  }
   std::vector<StoreWrite> extra;
   // The sealed password that was applied (at creation) is no longer needed.
   if (ctx.situation.password_waiting &&
@@ -453,6 +480,9 @@ Status InstanceReconciler::Loop::ReportAvailable(Context& ctx) {
   TANDEM_RETURN_IF_ERROR(ReportStatus(ctx, updated, std::move(extra)));
   if (previous == st::kCreating) RecordEvent(updated, rds::event_type::kCreated);
   if (previous == st::kStarting) RecordEvent(updated, rds::event_type::kStarted);
+  if (previous == st::kModifying && standby_new) {
+    RecordEvent(updated, rds::event_type::kFinishedMultiAz);
+  }
   return Status::Ok();
 }
 
@@ -489,7 +519,17 @@ Status InstanceReconciler::Loop::CloseEndpoint(Context& ctx) {
 }
 
 Status InstanceReconciler::Loop::StopNode(Context& ctx) {
+  if (ctx.situation.standby.running) {
+    LiveNode& standby = StandbyNode(ctx);
+    TANDEM_RETURN_IF_ERROR(standby.driver->Stop(options_.node_stop_timeout));
+    standby.seen_running = false;
+    standby.exit.reset();
+    standby.probe.reset();
+    return UpdateNode(ctx.standby->StoreKey(),
+                      [](NodeRecord& node) { node.replicating_from.clear(); });
+  }
   LiveNode& n = PrimaryNode(ctx);
+  n.probe.reset();
   TANDEM_RETURN_IF_ERROR(n.driver->Stop(options_.node_stop_timeout));
   n.seen_running = false;  // stopped on purpose: not an exit to recover from
   n.exit.reset();
@@ -537,7 +577,9 @@ Status InstanceReconciler::Loop::DeleteInstance(Context& ctx) {
   TANDEM_RETURN_IF_ERROR(DeleteStorageKeys(instance));
   std::vector<StoreWrite> writes = {
       StoreWrite::Delete(ctx.key, ctx.version),
-      StoreWrite::Delete(rds::DbInstance::PasswordStoreKey(instance.region, instance.identifier))};
+      StoreWrite::Delete(rds::DbInstance::PasswordStoreKey(instance.region, instance.identifier)),
+      StoreWrite::Delete(ReplicationAccountKey(instance)),
+      StoreWrite::Delete(FailoverRecord::StoreKey(instance.region, instance.identifier))};
   TANDEM_RETURN_IF_ERROR(store_.Commit(writes));
   RecordEvent(instance, rds::event_type::kDeleted);
   live_.erase(ctx.key);  // ctx.live is gone from here on

@@ -8,7 +8,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NodeRecord, region, instance, re
                                                 role, port, data_root, server_id, hostname,
                                                 certificate_pem, private_key_envelope,
                                                 certificate_expires_ms, initialized, bootstrapped,
-                                                instance_class, parameter_group, parameters)
+                                                instance_class, parameter_group, parameters,
+                                                replicating_from, reseed, rejoin_pending,
+                                                promotion_gtid)
 
 std::string EncodeNodeRecord(const NodeRecord& node) { return nlohmann::json(node).dump(); }
 

@@ -5,7 +5,8 @@
 // node per availability zone it occupies: one for a single-AZ instance (zone
 // "<region>a"), two for Multi-AZ. Exactly one of them has role "primary"; the
 // instance's endpoint routes to it and DescribeDBInstances reports its zone.
-// A role changes only by an explicit promotion (failover, Multi-AZ issue).
+// A role changes only by an explicit promotion (a failover or switchover,
+// multi_az_steps.cc), recorded before the promoted node becomes writable.
 //
 // What a record holds is everything needed to rebuild the node's spec after
 // tandemd restarts (identity, port, certificate, what its running config was
@@ -58,6 +59,19 @@ struct NodeRecord {
   std::string instance_class;
   std::string parameter_group;
   std::map<std::string, std::string> parameters;
+
+  // Multi-AZ, for a standby: the zone of the primary its replication is
+  // configured to ("" when none, or to be redone after a failover).
+  std::string replicating_from;
+  // Its data must be copied afresh from the primary with mariadb-backup
+  // before it replicates (it diverged, or anything about it is in doubt).
+  bool reseed = false;
+  // An ex-primary demoted by an unplanned failover: its next start uses
+  // --init-rpl-role=SLAVE (truncating a binlog tail no client was told
+  // about), and it may rejoin only if its binlog position is covered by
+  // promotion_gtid, the new primary's position when it was promoted.
+  bool rejoin_pending = false;
+  std::string promotion_gtid;
 
   static std::string StoreKey(const std::string& region, const std::string& instance,
                               const std::string& zone) {

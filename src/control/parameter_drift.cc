@@ -36,6 +36,7 @@ ParameterDrift FindParameterDrift(const std::map<std::string, std::string>& desi
     const std::optional<std::string> want = ValueOf(desired, name);
     if (want == ValueOf(running, name)) continue;
     const rds::ParameterDefinition* definition = Find(catalog, name);
+    if (definition != nullptr && !definition->engine_option) continue;  // tandemd's own
     if (definition != nullptr && definition->dynamic) {
       std::string value;
       if (want) {

@@ -14,9 +14,12 @@
 #include <string>
 #include <thread>
 
+#include "control/failover_record.h"
+#include "control/ha_decision.h"
 #include "control/instance_decision.h"
 #include "control/instance_events.h"
 #include "control/instance_reconciler.h"
+#include "control/node_probe.h"
 #include "control/node_record.h"
 #include "engine/local_node_driver.h"
 #include "rds/parameter_group.h"
@@ -42,6 +45,12 @@ class InstanceReconciler::Loop {
     pid_t writable_pid = 0;  // the process seen or made writable
     bool seen_running = false;
     std::optional<engine::NodeExit> exit;  // how it ended, until started again
+    // Multi-AZ: watches the node for the HA decision (node_probe.h).
+    std::unique_ptr<NodeProbe> probe;
+    // The primary process whose semi-sync master side was set for the
+    // instance's standby, and the sync policy it was set for.
+    pid_t semi_sync_pid = 0;
+    std::string semi_sync_policy;
   };
 
   // What tandemd holds for one instance. Rebuilt after a restart from the
@@ -54,8 +63,14 @@ class InstanceReconciler::Loop {
     // Dynamic parameter values the engine refused live: they wait for a
     // restart instead of being retried on every pass.
     std::map<std::string, std::string> refused_live;
-    std::string last_reason;  // last decision logged
+    std::string last_reason;     // last decision logged
+    std::string last_ha_reason;  // the last HA action logged
   };
+
+  // What HandleHa did: acted (decide again), wait for a probe's first
+  // answer (nothing else may act on the instance now), or nothing (the
+  // lifecycle decision goes on).
+  enum class HaOutcome { kActed, kWait, kProceed };
 
   // One decision and what it was made from, for the step that executes it.
   struct Context {
@@ -63,6 +78,9 @@ class InstanceReconciler::Loop {
     int64_t version = 0;  // of the instance record
     rds::DbInstance instance;
     std::optional<NodeRecord> primary;
+    std::optional<NodeRecord> standby;  // Multi-AZ
+    std::optional<FailoverRecord> failover;
+    int64_t failover_version = 0;
     rds::DbParameterGroup group;  // the instance's parameter group, as stored now
     LiveInstance* live = nullptr;
     InstanceSituation situation;
@@ -104,10 +122,31 @@ class InstanceReconciler::Loop {
   Status RemoveNodes(Context& ctx);
   Status DeleteInstance(Context& ctx);
 
+  // Multi-AZ (multi_az_steps.cc): the standby's lifecycle, the HA decision
+  // and the failover.
+  Status CreateStandby(Context& ctx);
+  Status SeedStandby(Context& ctx);
+  Status StartStandby(Context& ctx);
+  Status AttachStandby(Context& ctx);
+  Status EnableSemiSync(Context& ctx);
+  Status RemoveStandby(Context& ctx);
+  void ObserveStandby(Context& ctx);
+  HaOutcome HandleHa(Context& ctx);
+  HaNode ObserveHaNode(LiveNode& node, const NodeRecord& record);
+  void EnsureProbe(LiveNode& node);
+  Status Failover(Context& ctx, const FailoverDecision& decision, bool planned);
+  Status FenceStandby(Context& ctx);
+  Status RecordReplicationState(Context& ctx, const FailoverDecision& decision);
+  LiveNode& StandbyNode(Context& ctx);
+  SyncPolicy PolicyOf(const Context& ctx) const;
+  engine::SemiSyncSettings SemiSyncFor(const Context& ctx) const;
+
   // Step helpers (instance_steps.cc).
   StatusOr<engine::NodeSpec> StartSpec(const Context& ctx, const NodeRecord& node);
   StatusOr<std::string> MasterPassword(const Context& ctx);
   LiveNode& PrimaryNode(Context& ctx);
+  // Issues node a new certificate (stored in its record) when due.
+  Status RenewCertificateIfDue(const rds::DbInstance& instance, NodeRecord& node);
   // Re-reads the node record, applies change, writes it back (retrying on
   // conflicts: only the reconciler writes node records).
   Status UpdateNode(const std::string& key, const std::function<void(NodeRecord&)>& change);

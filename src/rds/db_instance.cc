@@ -15,7 +15,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(
     ObservedInstance, engine_version, availability_zone, secondary_availability_zone, reboots_done,
     password_generation_applied, parameters_pending_reboot, master_user_secret_status, last_error,
-    parameter_group_applied, parameter_group_revision_applied, certificate_valid_till_ms)
+    parameter_group_applied, parameter_group_revision_applied, certificate_valid_till_ms,
+    replication_status, replication_message)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DbInstance, region, identifier, resource_id,
                                                 create_time_ms, endpoint_port, status, desired,
                                                 observed, tags)

@@ -89,8 +89,8 @@ struct DesiredInstance {
   // alias/aws/secretsmanager key; the secret itself is sealed by Secrets Manager).
   std::string master_user_secret_kms_key_id;
   std::string db_name;  // initial database, may be empty
-  // Multi-AZ (a standby in a second zone) is the next issue: the API stores
-  // the wish; the reconciler reports what runs (observed zones).
+  // Multi-AZ: a synchronous standby in a second zone. The reconciler builds
+  // it (or removes it) and reports where each node runs (observed zones).
   bool multi_az = false;
   bool storage_encrypted = false;
   std::string kms_key_id;  // key ARN when storage_encrypted
@@ -138,6 +138,12 @@ struct ObservedInstance {
   // Expiry of the instance's server certificate (CertificateDetails.ValidTill);
   // 0 until one is issued.
   int64_t certificate_valid_till_ms = 0;
+  // Multi-AZ replication as DescribeDBInstances' StatusInfos reports it
+  // (StatusType "read replication"): "replicating" when the standby holds
+  // every acknowledged write, "error" when it does not (degraded), "" for a
+  // single-AZ instance. The message says why, in the HA monitor's words.
+  std::string replication_status;
+  std::string replication_message;
 };
 
 struct DbInstance {

@@ -42,7 +42,8 @@
 //   RDS-EVENT-0031  failure               DB instance put into failed state: <why>  reconciler
 //   RDS-EVENT-0035  failure               DB instance put into incompatible-        reconciler
 //                                         parameters: <why>
-//   RDS-EVENT-0013, -0015, -0049 (failover) arrive with Multi-AZ.
+//   Multi-AZ events (failover RDS-EVENT-0013/0049, activation 0050/0051,
+//   replication 0045/0046, refused failover 0034) are control/instance_events.h.
 //
 // Thread-safety: Record may be called from any thread.
 #pragma once

@@ -498,8 +498,8 @@ Result RdsService::Impl::ModifyDBInstance(const Call& call, const Json& input) {
                    &event_type::kApplyingStorage);
         }
         if (Has(input, "MultiAZ")) {
-          // Multi-AZ is the next issue: this stores the wish; the reconciler
-          // reports the zones it runs.
+          // The reconciler adds the standby (copied online from the primary)
+          // or removes it, and reports the zones each node runs in.
           bool wanted = input.value("MultiAZ", false);
           if (wanted == d.multi_az) {
             p.has_multi_az = false;

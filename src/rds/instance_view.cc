@@ -100,6 +100,15 @@ Json RenderDbInstance(const DbInstance& instance, const InstanceViewContext& con
                                            ? instance.region + "b"
                                            : o.secondary_availability_zone;
   }
+  // Tandem's Multi-AZ sync state, in the read-replica status shape RDS has
+  // for it: Normal false while the standby lacks acknowledged writes.
+  if (d.multi_az && !o.replication_status.empty()) {
+    Json info = {{"StatusType", "read replication"},
+                 {"Normal", o.replication_status == "replicating"},
+                 {"Status", o.replication_status}};
+    if (!o.replication_message.empty()) info["Message"] = o.replication_message;
+    out["StatusInfos"] = Json::array({info});
+  }
   if (d.storage_encrypted) out["KmsKeyId"] = d.kms_key_id;
   Json certificate = {{"CAIdentifier", d.ca_certificate_identifier}};
   if (o.certificate_valid_till_ms > 0) {

@@ -278,6 +278,16 @@ std::vector<ParameterDefinition> BuildCatalog() {
        .allowed_values = "1-1048576",
        .default_value = "2000",
        .dynamic = true});
+  add({.name = "tandem_sync_policy",
+       .description = "Multi-AZ: what happens while the standby cannot acknowledge writes. "
+                      "available: writes continue (semi-sync falls back to asynchronous "
+                      "replication after 1 s) and automatic failover is held until the standby "
+                      "is back in sync. strict: every commit waits for the standby.",
+       .data_type = "string",
+       .allowed_values = "available,strict",
+       .default_value = "available",
+       .dynamic = true,
+       .engine_option = false});
   add({.name = "time_zone",
        .description = "The server's time zone: SYSTEM or an offset such as +02:00.",
        .data_type = "string",

@@ -150,7 +150,7 @@ std::vector<EngineSetting> EngineSettings(const DbParameterGroup& group) {
   std::vector<EngineSetting> out;
   for (const auto& [name, value] : group.values) {
     const ParameterDefinition* d = FindParameter(name);
-    if (d == nullptr || !d->modifiable) continue;
+    if (d == nullptr || !d->modifiable || !d->engine_option) continue;
     out.push_back({d->OptionName(), d->VariableName(), value, d->dynamic});
   }
   return out;

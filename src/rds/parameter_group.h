@@ -53,6 +53,9 @@ struct ParameterDefinition {
   // parameter's allowed_values is its comma-separated set of values, unless
   // it has a check: then it only describes them.
   Status (*check)(const ParameterDefinition& definition, const std::string& value) = nullptr;
+  // false for Tandem's own parameters (tandem_*): they steer tandemd, never
+  // reach the engine's options or SET GLOBAL.
+  bool engine_option = true;
 
   const std::string& OptionName() const { return option_name.empty() ? name : option_name; }
   const std::string& VariableName() const { return variable_name.empty() ? name : variable_name; }

@@ -55,6 +55,9 @@ struct Flags {
   int threads = 2;
   std::string endpoint_mode = "auto";  // DB instance endpoints: auto, kernel or userspace
   std::string node_user;               // OS account of engine nodes; "" = mysql if root
+  int failover_hang_timeout_ms = 600;  // Multi-AZ: a primary silent this long is hung
+  int failover_probe_interval_ms = 100;
+  int endpoint_hold_seconds = 30;  // new connections wait this long during a failover
 };
 
 struct ListenAddress {
@@ -162,6 +165,12 @@ tandem::control::InstanceReconcilerOptions ReconcilerOptions(const Flags& f,
   }
   if (f.endpoint_mode == "kernel") o.endpoint_mechanism = tandem::proxy::Mechanism::kKernel;
   if (f.endpoint_mode == "userspace") o.endpoint_mechanism = tandem::proxy::Mechanism::kUserSpace;
+  o.ha.hang_timeout_ms = f.failover_hang_timeout_ms;
+  o.probe_interval = std::chrono::milliseconds(f.failover_probe_interval_ms);
+  // A probe unanswered for 2.5 intervals counts as failed; hung needs
+  // ha.probe_failures of them and the hang timeout.
+  o.probe_timeout = std::chrono::milliseconds(f.failover_probe_interval_ms * 5 / 2);
+  o.endpoint_hold_bound = std::chrono::seconds(f.endpoint_hold_seconds);
   o.node_os_user = f.node_user;
   if (o.node_os_user.empty() && ::geteuid() == 0 && ::getpwnam("mysql") != nullptr) {
     if (SearchableByOthers(dir.path())) {
@@ -222,6 +231,19 @@ int main(int argc, char** argv) {
   app.add_option("--node-user", f.node_user,
                  "OS account engine nodes run as (default mysql when run as root)")
       ->envname("TANDEM_NODE_USER");
+  app.add_option("--failover-hang-timeout-ms", f.failover_hang_timeout_ms,
+                 "Multi-AZ: how long a primary may leave probes unanswered (hung or cut off) "
+                 "before its standby is promoted")
+      ->check(CLI::Range(200, 60000))
+      ->envname("TANDEM_FAILOVER_HANG_TIMEOUT_MS");
+  app.add_option("--failover-probe-interval-ms", f.failover_probe_interval_ms,
+                 "Multi-AZ: how often each node is probed")
+      ->check(CLI::Range(20, 5000))
+      ->envname("TANDEM_FAILOVER_PROBE_INTERVAL_MS");
+  app.add_option("--endpoint-hold-seconds", f.endpoint_hold_seconds,
+                 "How long a new connection waits at an endpoint during a failover or restart")
+      ->check(CLI::Range(1, 600))
+      ->envname("TANDEM_ENDPOINT_HOLD_SECONDS");
   CLI11_PARSE(app, argc, argv);
 
   if (f.account_id.size() != 12 ||

@@ -405,5 +405,86 @@ TEST(InstanceDecisionTest, StartFailures) {
   EXPECT_EQ(DecideInstanceStep(s).failure_status, st::kFailed);
 }
 
+// A Multi-AZ instance whose standby is copied, running, attached and
+// acknowledged by the primary: no action.
+InstanceSituation HealthyMultiAz() {
+  InstanceSituation s = Healthy();
+  s.instance.desired.multi_az = true;
+  s.instance.observed.secondary_availability_zone = "us-east-1b";
+  StandbyObservation& sb = s.standby;
+  sb.recorded = true;
+  sb.initialized = true;
+  sb.running = true;
+  sb.replicating = true;
+  sb.zone = "us-east-1b";
+  s.semi_sync_on = true;
+  return s;
+}
+
+TEST(InstanceDecisionTest, MultiAzStandbyIsBuiltRepairedAndRemoved) {
+  EXPECT_EQ(DecideInstanceStep(HealthyMultiAz()).action, Action::kNothing)
+      << DecideInstanceStep(HealthyMultiAz()).reason;
+  Check(
+      HealthyMultiAz(),
+      {
+          {"no standby yet (creation or conversion)", [](InstanceSituation& s) { s.standby = {}; },
+           Action::kCreateStandby, "standby"},
+          {"standby placed, not copied",
+           [](InstanceSituation& s) {
+             s.standby.initialized = false;
+             s.standby.running = false;
+             s.standby.replicating = false;
+           },
+           Action::kSeedStandby, "mariadb-backup"},
+          {"standby diverged: copied again even while it runs",
+           [](InstanceSituation& s) { s.standby.reseed = true; }, Action::kSeedStandby, "re-seed"},
+          {"standby exited", [](InstanceSituation& s) { s.standby.running = false; },
+           Action::kStartStandby},
+          {"ex-primary after a failover starts as a replica",
+           [](InstanceSituation& s) {
+             s.standby.running = false;
+             s.standby.rejoin_pending = true;
+             s.standby.replicating = false;
+           },
+           Action::kStartStandby, "--init-rpl-role=SLAVE"},
+          {"standby runs but replicates from nobody (new primary after a failover)",
+           [](InstanceSituation& s) { s.standby.replicating = false; }, Action::kAttachStandby,
+           "verified TLS"},
+          {"primary restarted: its semi-sync master side must be set again",
+           [](InstanceSituation& s) { s.semi_sync_on = false; }, Action::kEnableSemiSync},
+          {"converted back to Single-AZ",
+           [](InstanceSituation& s) { s.instance.desired.multi_az = false; },
+           Action::kRemoveStandby},
+          {"the primary comes first: it is down",
+           [](InstanceSituation& s) {
+             s.primary.running = false;
+             s.standby.running = false;
+           },
+           Action::kRecoverNode},
+          {"the reported secondary zone is stale",
+           [](InstanceSituation& s) { s.instance.observed.secondary_availability_zone = ""; },
+           Action::kReportAvailable},
+          {"stopping stops the standby first",
+           [](InstanceSituation& s) {
+             s.instance.desired.lifecycle = "stopped";
+             s.endpoint.open = false;
+           },
+           Action::kStopNode, "standby"},
+          {"a forced failover of a replicating instance is the HA monitor's, not a restart",
+           [](InstanceSituation& s) {
+             s.instance.desired.reboot_generation = 1;
+             s.instance.desired.reboot_force_failover = true;
+           },
+           Action::kNothing},
+          {"a forced failover without a replicating standby restarts in place",
+           [](InstanceSituation& s) {
+             s.instance.desired.reboot_generation = 1;
+             s.instance.desired.reboot_force_failover = true;
+             s.standby.replicating = false;
+           },
+           Action::kRestartNode},
+      });
+}
+
 }  // namespace
 }  // namespace tandem::control

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "control/failover_record.h"
+
 namespace tandem::control {
 namespace {
 
@@ -34,6 +36,29 @@ TEST(NodeRecordTest, MissingFieldsTakeDefaultsAndGarbageIsCorruption) {
   EXPECT_EQ(decoded->port, 0);
   EXPECT_EQ(DecodeNodeRecord("[]").status().code(), Status::Code::kCorruption);
   EXPECT_EQ(DecodeNodeRecord("{").status().code(), Status::Code::kCorruption);
+}
+
+TEST(FailoverRecordTest, RoundTripsThroughJsonWithItsPhase) {
+  FailoverRecord record;
+  record.region = "us-east-1";
+  record.instance = "mydb";
+  record.from_zone = "us-east-1a";
+  record.to_zone = "us-east-1b";
+  record.planned = true;
+  record.phase = FailoverInProgress::Phase::kPromoting;
+  record.started_ms = 1700000000123;
+  record.fenced_gtid = "0-1-42";
+  record.reason = "switching over (forced failover)";
+  const std::string text = EncodeFailoverRecord(record);
+  EXPECT_NE(text.find("\"promoting\""), std::string::npos) << text;
+  auto decoded = DecodeFailoverRecord(text);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(decoded->StoreKey(), "failovers/us-east-1/mydb");
+  EXPECT_EQ(decoded->phase, FailoverInProgress::Phase::kPromoting);
+  EXPECT_TRUE(decoded->planned);
+  EXPECT_EQ(decoded->fenced_gtid, "0-1-42");
+  EXPECT_EQ(decoded->started_ms, 1700000000123);
+  EXPECT_EQ(DecodeFailoverRecord("[1]").status().code(), Status::Code::kCorruption);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "rds/parameter_group.h"
+
 namespace tandem::control {
 namespace {
 
@@ -50,6 +52,13 @@ TEST(ParameterDriftTest, UnknownParameterWaitsForRestart) {
   const ParameterDrift drift = FindParameterDrift({{"bogus", "1"}}, {}, Catalog(), {});
   EXPECT_TRUE(drift.live.empty());
   EXPECT_EQ(drift.on_restart, std::vector<std::string>{"bogus"});
+}
+
+TEST(ParameterDriftTest, TandemsOwnParametersNeverReachTheEngine) {
+  const ParameterDrift drift =
+      FindParameterDrift({{"tandem_sync_policy", "strict"}}, {}, rds::ParameterCatalog(), {});
+  EXPECT_TRUE(drift.live.empty());
+  EXPECT_TRUE(drift.on_restart.empty());
 }
 
 TEST(ParameterDriftTest, AfterLiveChangesRecordsWhatRuns) {
