@@ -222,6 +222,14 @@ InstanceReconciler::Loop::LiveNode& InstanceReconciler::Loop::NodeFor(
   return n;
 }
 
+bool InstanceReconciler::Loop::ObserveProcess(LiveNode& node) {
+  const bool running = node.driver->IsAlive();
+  if (!running && node.seen_running)
+    node.exit = node.driver->WaitForExit(std::chrono::milliseconds(0));
+  node.seen_running = running;
+  return running;
+}
+
 bool InstanceReconciler::Loop::IsWritable(LiveNode& node) {
   const pid_t pid = node.driver->pid();
   if (pid != 0 && pid == node.writable_pid) return true;
@@ -306,10 +314,7 @@ StatusOr<std::optional<InstanceReconciler::Loop::Context>> InstanceReconciler::L
     p.certificate_expires_ms = node.certificate_expires_ms;
     LiveNode& n = NodeFor(live, ctx.instance, node);
     if (n.driver) {
-      p.running = n.driver->IsAlive();
-      if (!p.running && n.seen_running)
-        n.exit = n.driver->WaitForExit(std::chrono::milliseconds(0));
-      n.seen_running = p.running;
+      p.running = ObserveProcess(n);
       p.exit = n.exit;
       p.writable = p.running && IsWritable(n);
     }

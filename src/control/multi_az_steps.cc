@@ -127,9 +127,7 @@ void InstanceReconciler::Loop::ObserveStandby(Context& ctx) {
   o.zone = record.zone;
   LiveNode& n = StandbyNode(ctx);
   if (n.driver) {
-    o.running = n.driver->IsAlive();
-    if (!o.running && n.seen_running) n.exit = n.driver->WaitForExit(milliseconds(0));
-    n.seen_running = o.running;
+    o.running = ObserveProcess(n);
     o.exit = n.exit;
   }
   o.replicating = o.running && ctx.primary && record.replicating_from == ctx.primary->zone;

@@ -94,6 +94,8 @@ class InstanceReconciler::Loop {
   StatusOr<std::optional<Context>> Observe(const std::string& key);
   LiveInstance& LiveFor(const std::string& key, const rds::DbInstance& instance);
   LiveNode& NodeFor(LiveInstance& live, const rds::DbInstance& instance, const NodeRecord& node);
+  // Whether node's process runs; notes how it ended if it was seen running.
+  bool ObserveProcess(LiveNode& node);
   bool IsWritable(LiveNode& node);
   StatusOr<rds::DbParameterGroup> ParameterGroup(const rds::DbInstance& instance);
   // The instance's resources kept by the RDS side (instance_resources.cc):

@@ -17,20 +17,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-std::string QueryOne(AdminConnection& conn, const std::string& sql) {
-  auto rs = conn.Query(sql);
-  EXPECT_TRUE(rs.ok()) << sql << ": " << rs.status().ToString();
-  if (!rs.ok() || rs->rows.empty() || rs->rows[0].empty() || !rs->rows[0][0]) return "<none>";
-  return *rs->rows[0][0];
-}
-
-std::unique_ptr<AdminConnection> Admin(const LocalNodeDriver& driver,
-                                       AdminBinlog binlog = AdminBinlog::kSkip) {
-  auto conn = driver.ConnectAdmin(binlog);
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  return conn.ok() ? std::move(*conn) : nullptr;
-}
-
 class LocalNodeDriverTest : public NodeTest {};
 
 TEST_F(LocalNodeDriverTest, InitializeGivesAHardenedReadOnlyNodeReachableOverVerifiedTls) {

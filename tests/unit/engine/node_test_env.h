@@ -56,6 +56,22 @@ inline uint16_t FreePort() {
 
 using Ms = std::chrono::milliseconds;
 
+// The first column of the first row of sql's answer ("<none>" if none).
+inline std::string QueryOne(AdminConnection& conn, const std::string& sql) {
+  auto rs = conn.Query(sql);
+  EXPECT_TRUE(rs.ok()) << sql << ": " << rs.status().ToString();
+  if (!rs.ok() || rs->rows.empty() || rs->rows[0].empty() || !rs->rows[0][0]) return "<none>";
+  return *rs->rows[0][0];
+}
+
+// An admin session on driver's node (nullptr, with a test failure, if none).
+inline std::unique_ptr<AdminConnection> Admin(const LocalNodeDriver& driver,
+                                              AdminBinlog binlog = AdminBinlog::kSkip) {
+  auto conn = driver.ConnectAdmin(binlog);
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  return conn.ok() ? std::move(*conn) : nullptr;
+}
+
 inline double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

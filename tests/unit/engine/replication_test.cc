@@ -20,20 +20,6 @@ using ::testing::HasSubstr;
 
 constexpr char kReplicationUser[] = "tandem_repl";
 
-std::string QueryOne(AdminConnection& conn, const std::string& sql) {
-  auto rs = conn.Query(sql);
-  EXPECT_TRUE(rs.ok()) << sql << ": " << rs.status().ToString();
-  if (!rs.ok() || rs->rows.empty() || rs->rows[0].empty() || !rs->rows[0][0]) return "<none>";
-  return *rs->rows[0][0];
-}
-
-std::unique_ptr<AdminConnection> Admin(const LocalNodeDriver& driver,
-                                       AdminBinlog binlog = AdminBinlog::kSkip) {
-  auto conn = driver.ConnectAdmin(binlog);
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  return conn.ok() ? std::move(*conn) : nullptr;
-}
-
 // A column of SHOW SLAVE STATUS ("" without a primary).
 std::string SlaveStatus(AdminConnection& conn, std::string_view column) {
   auto rs = conn.Query("SHOW SLAVE STATUS");
