@@ -423,6 +423,7 @@ InstanceReconciler::Loop::HaOutcome InstanceReconciler::Loop::HandleHa(Context& 
       return acted(done);
     }
     case HaAction::kRebuildStandby: {
+      if (ctx.standby->reseed) return HaOutcome::kProceed;  // marked: the lifecycle copies it
       Status done = UpdateNode(ctx.standby->StoreKey(), [](NodeRecord& node) {
         node.reseed = true;
         node.replicating_from.clear();

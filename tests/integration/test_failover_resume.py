@@ -9,11 +9,7 @@ primary's, every acknowledged write is there, exactly one node is writable, and
 the old primary rejoins as the standby.
 """
 
-import os
-import signal
-import time
-
-import pymysql
+import failover_tools as ft
 import pytest
 
 PASSWORD = "resume-pass-1"
@@ -21,62 +17,8 @@ ZONE_A = "us-east-1a"
 ZONE_B = "us-east-1b"
 
 
-def node_dirs(data_dir):
-    """{zone: node directory} of the one instance under data_dir/nodes."""
-    found = {}
-    for root, _dirs, files in os.walk(os.path.join(data_dir, "nodes")):
-        if "my.cnf" in files:
-            found[os.path.basename(root)] = root
-    return found
-
-
-def node_port(node_dir):
-    with open(os.path.join(node_dir, "my.cnf")) as f:
-        for line in f:
-            key, _, value = line.partition("=")
-            if key.strip() == "port":
-                return int(value.strip())
-    raise AssertionError(f"no port in {node_dir}/my.cnf")
-
-
-def node_pid(node_dir):
-    with open(os.path.join(node_dir, "run", "mariadbd.pid")) as f:
-        return int(f.read().strip())
-
-
-def connect(port, ca):
-    return pymysql.connect(host="127.0.0.1", port=port, user="admin", password=PASSWORD,
-                           autocommit=True, ssl={"ca": ca}, connect_timeout=5, read_timeout=10)
-
-
-def writable_zones(data_dir, ca):
-    zones = []
-    for zone, node_dir in node_dirs(data_dir).items():
-        try:
-            conn = connect(node_port(node_dir), ca)
-        except pymysql.err.OperationalError:
-            continue  # down: not writable
-        with conn:
-            cur = conn.cursor()
-            cur.execute("SELECT @@global.read_only")
-            if cur.fetchone()[0] == 0:
-                zones.append(zone)
-    return zones
-
-
-def wait_for(what, check, timeout=90.0):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
-
-
-def in_sync(rds, zone):
-    instance = rds.describe_db_instances(DBInstanceIdentifier="resume")["DBInstances"][0]
+def in_sync(rds, zone, ident="resume"):
+    instance = rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
     infos = instance.get("StatusInfos") or []
     if (instance["DBInstanceStatus"] == "available" and instance["AvailabilityZone"] == zone
             and infos and infos[0]["Normal"]):
@@ -93,11 +35,10 @@ def test_tandemd_killed_during_a_failover_finishes_it_on_restart(tandemd, point)
     rds.create_db_instance(DBInstanceIdentifier="resume", Engine="mysql",
                            DBInstanceClass="db.t3.micro", MasterUsername="admin",
                            MasterUserPassword=PASSWORD, AllocatedStorage=20, MultiAZ=True)
-    instance = wait_for("a replicating Multi-AZ instance", lambda: in_sync(rds, ZONE_A))
-    endpoint = instance["Endpoint"]["Port"]
+    instance = ft.wait_until(lambda: in_sync(rds, ZONE_A), 90, what="a replicating Multi-AZ instance")
 
     acknowledged = []
-    with connect(endpoint, server.ca_bundle) as conn:
+    with ft.endpoint_connect(instance, "admin", PASSWORD, server.ca_bundle) as conn:
         cur = conn.cursor()
         cur.execute("CREATE DATABASE ledger")
         cur.execute("CREATE TABLE ledger.rows (id INT PRIMARY KEY)")
@@ -105,22 +46,21 @@ def test_tandemd_killed_during_a_failover_finishes_it_on_restart(tandemd, point)
             cur.execute("INSERT INTO ledger.rows VALUES (%s)", (i,))
             acknowledged.append(i)
 
-    nodes = node_dirs(server.data_dir)
-    os.kill(node_pid(nodes[ZONE_A]), signal.SIGKILL)
+    ft.kill9(ft.node_pids_by_zone(server, instance)[ZONE_A])
     # tandemd fails over and dies at the crash point.
-    wait_for("tandemd to die at " + point, lambda: not server.running, timeout=30)
+    ft.wait_until(lambda: not server.running, 30, what="tandemd to die at " + point)
     assert point in server.log_text()
     server.kill9()  # reaps it and whatever it left in its session
 
     server.extra_env = {}
     server.start()
     rds = server.client(service="rds")
-    wait_for("the failover to be finished and the old primary back as standby",
-             lambda: in_sync(rds, ZONE_B))
+    ft.wait_until(lambda: in_sync(rds, ZONE_B), 90,
+                  what="the failover finished and the old primary back as standby")
     # The restarted tandemd resumed the recorded failover, not a new one.
     assert "continuing failover" in server.log_text()
-    assert writable_zones(server.data_dir, server.ca_bundle) == [ZONE_B]
-    with connect(endpoint, server.ca_bundle) as conn:
+    assert ft.writable_nodes(server, instance, PASSWORD) == [ZONE_B]
+    with ft.endpoint_connect(instance, "admin", PASSWORD, server.ca_bundle) as conn:
         cur = conn.cursor()
         cur.execute("SELECT id FROM ledger.rows")
         present = {row[0] for row in cur.fetchall()}

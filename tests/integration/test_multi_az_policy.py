@@ -8,14 +8,15 @@ standby cannot acknowledge writes.
 - strict: a write waits for the standby for as long as it takes.
 """
 
-import os
-import signal
 import threading
 import time
 
+import failover_tools as ft
 import pymysql
 
-from test_failover_resume import connect, node_dirs, node_pid, wait_for, writable_zones
+from test_failover_resume import in_sync
+
+PASSWORD = "resume-pass-1"
 
 ZONE_A = "us-east-1a"
 
@@ -25,15 +26,10 @@ def create(server, ident, group=None):
     kwargs = {"DBParameterGroupName": group} if group else {}
     rds.create_db_instance(DBInstanceIdentifier=ident, Engine="mysql",
                            DBInstanceClass="db.t3.micro", MasterUsername="admin",
-                           MasterUserPassword="resume-pass-1", AllocatedStorage=20, MultiAZ=True,
+                           MasterUserPassword=PASSWORD, AllocatedStorage=20, MultiAZ=True,
                            **kwargs)
-
-    def replicating():
-        i = rds.describe_db_instances(DBInstanceIdentifier=ident)["DBInstances"][0]
-        infos = i.get("StatusInfos") or []
-        return i if i["DBInstanceStatus"] == "available" and infos and infos[0]["Normal"] else None
-
-    return rds, wait_for("a replicating Multi-AZ instance", replicating)
+    return rds, ft.wait_until(lambda: in_sync(rds, ZONE_A, ident), 90,
+                              what="a replicating Multi-AZ instance")
 
 
 def status_info(rds, ident):
@@ -44,38 +40,37 @@ def status_info(rds, ident):
 def test_available_policy_keeps_writing_and_holds_the_failover(tandemd):
     server = tandemd(engine_nodes=True)
     rds, instance = create(server, "avail")
-    endpoint = instance["Endpoint"]["Port"]
-    nodes = node_dirs(server.data_dir)
-    standby_pid = node_pid(nodes["us-east-1b"])
+    pids = ft.node_pids_by_zone(server, instance)
+    standby_pid = pids["us-east-1b"]
     acknowledged = []
     try:
-        with connect(endpoint, server.ca_bundle) as conn:
+        with ft.endpoint_connect(instance, "admin", PASSWORD, server.ca_bundle) as conn:
             cur = conn.cursor()
             cur.execute("CREATE DATABASE app")
             cur.execute("CREATE TABLE app.rows (id INT PRIMARY KEY)")
-            os.kill(standby_pid, signal.SIGSTOP)
+            ft.sigstop(standby_pid)
             started = time.monotonic()
             for i in range(50):
                 cur.execute("INSERT INTO app.rows VALUES (%s)", (i,))
                 acknowledged.append(i)
             # One semi-sync timeout (1 s), then asynchronous: not one per write.
             assert time.monotonic() - started < 5.0
-        wait_for("the standby reported out of sync",
-                 lambda: status_info(rds, "avail")[1].get("Normal") is False)
+        ft.wait_until(lambda: status_info(rds, "avail")[1].get("Normal") is False, 30,
+                      what="the standby reported out of sync")
         zone, info = status_info(rds, "avail")
         assert info["Status"] == "error" and "standby" in info["Message"]
 
         # The primary dies while the standby lacks acknowledged writes.
-        os.kill(node_pid(nodes[ZONE_A]), signal.SIGKILL)
+        ft.kill9(pids[ZONE_A])
         time.sleep(1.0)
     finally:
-        os.kill(standby_pid, signal.SIGCONT)
-    wait_for("the primary restarted in place", lambda: writable_zones(server.data_dir,
-                                                                      server.ca_bundle) == [ZONE_A])
-    wait_for("the standby back in sync",
-             lambda: status_info(rds, "avail")[1].get("Normal") is True)
+        ft.sigcont(standby_pid)
+    ft.wait_until(lambda: ft.writable_nodes(server, instance, PASSWORD) == [ZONE_A], 60,
+                  what="the primary restarted in place")
+    ft.wait_until(lambda: status_info(rds, "avail")[1].get("Normal") is True, 60,
+                  what="the standby back in sync")
     assert status_info(rds, "avail")[0] == ZONE_A  # no failover happened
-    with connect(endpoint, server.ca_bundle) as conn:
+    with ft.endpoint_connect(instance, "admin", PASSWORD, server.ca_bundle) as conn:
         cur = conn.cursor()
         cur.execute("SELECT id FROM app.rows")
         present = {row[0] for row in cur.fetchall()}
@@ -96,9 +91,8 @@ def test_strict_policy_makes_writes_wait_for_the_standby(tandemd):
         "ParameterName": "tandem_sync_policy", "ParameterValue": "strict",
         "ApplyMethod": "immediate"}])
     rds, instance = create(server, "strict", group="strict")
-    endpoint = instance["Endpoint"]["Port"]
-    standby_pid = node_pid(node_dirs(server.data_dir)["us-east-1b"])
-    with connect(endpoint, server.ca_bundle) as conn:
+    standby_pid = ft.node_pids_by_zone(server, instance)["us-east-1b"]
+    with ft.endpoint_connect(instance, "admin", PASSWORD, server.ca_bundle) as conn:
         cur = conn.cursor()
         cur.execute("CREATE DATABASE app")
         cur.execute("CREATE TABLE app.rows (id INT PRIMARY KEY)")
@@ -107,22 +101,21 @@ def test_strict_policy_makes_writes_wait_for_the_standby(tandemd):
 
     def write():
         try:
-            with pymysql.connect(host="127.0.0.1", port=endpoint, user="admin",
-                                 password="resume-pass-1", autocommit=True,
-                                 ssl={"ca": server.ca_bundle}, read_timeout=60) as c:
+            with ft.endpoint_connect(instance, "admin", PASSWORD, server.ca_bundle,
+                                     io_timeout=60) as c:
                 c.cursor().execute("INSERT INTO app.rows VALUES (1)")
             done.set()
         except Exception as e:  # reported below
             errors.append(e)
 
-    os.kill(standby_pid, signal.SIGSTOP)
+    ft.sigstop(standby_pid)
     try:
         writer = threading.Thread(target=write)
         writer.start()
         # Well past the 1 s the available policy would wait.
         assert not done.wait(4.0), "a strict write completed without the standby"
     finally:
-        os.kill(standby_pid, signal.SIGCONT)
+        ft.sigcont(standby_pid)
     assert done.wait(30.0), f"the write never completed: {errors}"
     writer.join()
     assert errors == []
