@@ -123,14 +123,18 @@ void InstanceReconciler::Loop::Run() {
 // Sleeps until Kick, a node's exit, or poll_interval.
 void InstanceReconciler::Loop::WaitForWork() {
   std::vector<pollfd> fds = {{wake_fd_, POLLIN, 0}};
+  std::chrono::milliseconds timeout = options_.poll_interval;
   for (auto& [key, live] : live_) {
     for (auto& [zone, node] : live.nodes) {
       if (node.driver && node.driver->IsAlive() && node.driver->exit_fd() >= 0) {
         fds.push_back({node.driver->exit_fd(), POLLIN, 0});
       }
+      // A probe stuck on a hung node cannot say so: the HA decision is
+      // asked again at the probes' pace while any node is watched.
+      if (node.probe) timeout = std::min(timeout, options_.probe_interval);
     }
   }
-  ::poll(fds.data(), fds.size(), static_cast<int>(options_.poll_interval.count()));
+  ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
   uint64_t count = 0;
   [[maybe_unused]] ssize_t n = ::read(wake_fd_, &count, sizeof count);
 }

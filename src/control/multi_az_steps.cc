@@ -58,6 +58,10 @@ engine::SemiSyncSettings SemiSyncSettingsFor(SyncPolicy policy) {
   return settings;
 }
 
+double MillisSince(Steady::time_point from, Steady::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
 // Waits until node has applied position, for at most timeout.
 Status WaitForPosition(engine::NodeAdmin& admin, const std::string& position,
                        milliseconds timeout) {
@@ -586,6 +590,7 @@ Status InstanceReconciler::Loop::Failover(Context& ctx, const FailoverDecision& 
     record.phase = Phase::kCatchingUp;
     TANDEM_RETURN_IF_ERROR(save());
     CrashPoint("failover-fenced");
+    const Steady::time_point fenced = Steady::now();
 
     // Catch up: the standby applies every transaction it received.
     auto conn = new_primary.driver->ConnectAdmin(engine::AdminBinlog::kSkip);
@@ -609,6 +614,9 @@ Status InstanceReconciler::Loop::Failover(Context& ctx, const FailoverDecision& 
       if (!observed.ok()) return observed.status();
     }
 
+    spdlog::info("{}: failover: fenced {} in {:.1f} ms, {} applied its relay log in {:.1f} ms",
+                 instance.identifier, record.from_zone, MillisSince(began, fenced), record.to_zone,
+                 MillisSince(fenced, Steady::now()));
     // The new roles, recorded before the new primary can write.
     NodeRecord promoted = *to;
     promoted.role = node_role::kPrimary;
@@ -643,7 +651,7 @@ Status InstanceReconciler::Loop::Failover(Context& ctx, const FailoverDecision& 
   }
   CrashPoint("failover-promoted");
   if (ctx.live->endpoint) TANDEM_RETURN_IF_ERROR(ctx.live->endpoint->PointAt(to->port));
-  const double took_ms = std::chrono::duration<double, std::milli>(Steady::now() - began).count();
+  const double took_ms = MillisSince(began, Steady::now());
 
   TANDEM_RETURN_IF_ERROR(store_.Commit({StoreWrite::Delete(record.StoreKey())}));
   const int64_t generation = instance.desired.reboot_generation;

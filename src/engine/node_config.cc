@@ -131,6 +131,8 @@ bool IsManagedNormalizedOption(std::string_view name) {
       "skip_name_resolve",
       "skip_networking",
       "skip_slave_start",
+      "slave_parallel_mode",
+      "slave_parallel_threads",
       "socket",
       "sync_binlog",
       "tmpdir",
@@ -308,6 +310,12 @@ StatusOr<std::string> RenderNodeConfig(const NodeSpec& spec,
   set("gtid_strict_mode", "ON");
   set("log_slave_updates", "ON");
   set("skip_slave_start", "ON");
+  // A standby applies in parallel what its primary committed as one group:
+  // applying one transaction at a time, two fsyncs each, a standby falls
+  // behind concurrent writers, and every failover then waits for it to
+  // catch up. Commit order is kept (conservative mode).
+  set("slave_parallel_threads", "4");
+  set("slave_parallel_mode", "conservative");
   set_default("binlog_expire_logs_seconds", "604800");
   const bool wait_for_acks = spec.role == NodeRole::kPrimary && spec.semi_sync.enabled;
   set("rpl_semi_sync_master_enabled", OnOff(wait_for_acks));
