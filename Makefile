@@ -36,6 +36,8 @@ bench: build
 	bench/secrets_get.sh
 	bench/create_instance.sh
 	bench/proxy.sh
+	bench/failover.sh
+	bench/replication_cost.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -282,10 +282,12 @@ Status InstanceReconciler::Loop::AttachStandby(Context& ctx) {
   {
     auto conn = standby.driver->ConnectAdmin(engine::AdminBinlog::kSkip);
     if (!conn.ok()) return conn.status();
+    engine::NodeAdmin admin(**conn);
+    // An ex-primary still running after a switchover has a primary's fsyncs.
+    TANDEM_RETURN_IF_ERROR(admin.SetCommitDurability(false));
     // current_pos: right for a fresh copy (its binlog state is the copy's
     // position), a restarted standby and an ex-primary alike.
-    TANDEM_RETURN_IF_ERROR(
-        engine::NodeAdmin(**conn).StartReplication(source, engine::GtidStart::kCurrentPos));
+    TANDEM_RETURN_IF_ERROR(admin.StartReplication(source, engine::GtidStart::kCurrentPos));
   }
   const bool after_failover = !ctx.instance.observed.replication_status.empty();
   TANDEM_RETURN_IF_ERROR(UpdateNode(ctx.standby->StoreKey(), [&](NodeRecord& node) {
@@ -642,6 +644,7 @@ Status InstanceReconciler::Loop::Failover(Context& ctx, const FailoverDecision& 
     auto conn = new_primary.driver->ConnectAdmin(engine::AdminBinlog::kSkip);
     if (!conn.ok()) return conn.status();
     engine::NodeAdmin admin(**conn);
+    TANDEM_RETURN_IF_ERROR(admin.SetCommitDurability(true));
     TANDEM_RETURN_IF_ERROR(
         admin.SetSemiSyncPrimary(true, settings.timeout_ms, settings.wait_no_standby));
     TANDEM_RETURN_IF_ERROR(admin.SetReadOnly(false));

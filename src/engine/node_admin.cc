@@ -309,6 +309,13 @@ Status NodeAdmin::ResetReplication() {
   return conn_.Execute("RESET SLAVE ALL");
 }
 
+Status NodeAdmin::SetCommitDurability(bool full) {
+  TANDEM_RETURN_IF_ERROR(
+      conn_.Execute(full ? "SET GLOBAL sync_binlog = 1" : "SET GLOBAL sync_binlog = 0"));
+  return conn_.Execute(full ? "SET GLOBAL innodb_flush_log_at_trx_commit = 1"
+                            : "SET GLOBAL innodb_flush_log_at_trx_commit = 2");
+}
+
 Status NodeAdmin::SetSemiSyncPrimary(bool enabled, uint32_t timeout_ms, bool wait_no_standby) {
   TANDEM_RETURN_IF_ERROR(
       conn_.Execute("SET GLOBAL rpl_semi_sync_master_timeout = " + std::to_string(timeout_ms)));

@@ -189,6 +189,12 @@ class NodeAdmin {
   // timeout on every transaction.
   Status SetSemiSyncPrimary(bool enabled, uint32_t timeout_ms, bool wait_no_standby);
 
+  // A primary syncs its redo and binary logs at every commit; a standby
+  // does not need to (node_config.cc says why). Set live at promotion
+  // (full=true, before the node takes writes) and when a running node
+  // becomes a standby.
+  Status SetCommitDurability(bool full);
+
   // For a node just restored from a physical backup of its primary
   // (CloneNode, node_clone.h), before it replicates: makes gtid_position (the
   // backup's, CloneResult::gtid_position) both its binlog state and its

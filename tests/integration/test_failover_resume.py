@@ -64,9 +64,13 @@ def test_tandemd_killed_during_a_failover_finishes_it_on_restart(tandemd, point)
         cur = conn.cursor()
         cur.execute("SELECT id FROM ledger.rows")
         present = {row[0] for row in cur.fetchall()}
-        cur.execute("SELECT @@global.read_only, @@hostname")
-        read_only, _hostname = cur.fetchone()
+        cur.execute("SELECT @@global.read_only, @@global.sync_binlog, "
+                    "@@global.innodb_flush_log_at_trx_commit")
+        read_only, sync_binlog, flush_at_commit = cur.fetchone()
     assert read_only == 0
+    # Promoted from a standby (which does not sync every commit): a primary's
+    # durability before its first write.
+    assert (sync_binlog, flush_at_commit) == (1, 1)
     assert [i for i in acknowledged if i not in present] == []
     messages = [e["Message"] for e in
                 rds.describe_events(SourceIdentifier="resume", SourceType="db-instance")["Events"]]

@@ -71,6 +71,7 @@ TEST(NodeConfig, EveryNodeGetsTheSafetyOptions) {
       {"gtid_strict_mode", "ON"},
       {"log_slave_updates", "ON"},
       {"skip_slave_start", "ON"},
+      {"slave_parallel_threads", "0"},
       {"rpl_semi_sync_master_wait_point", "AFTER_SYNC"},
       {"rpl_semi_sync_slave_enabled", "ON"},
       {"read_only", "ON"},
@@ -115,6 +116,17 @@ TEST(NodeConfig, SemiSyncDependsOnRole) {
     EXPECT_EQ(Option(text, "rpl_semi_sync_master_timeout"), "1500") << c.name;
     EXPECT_EQ(Option(text, "read_only"), "ON") << c.name;
   }
+}
+
+TEST(NodeConfig, OnlyAPrimarySyncsEveryCommit) {
+  NodeSpec spec = BaseSpec();
+  spec.role = NodeRole::kStandby;
+  const std::string text = Render(spec);
+  EXPECT_EQ(Option(text, "sync_binlog"), "0");
+  EXPECT_EQ(Option(text, "innodb_flush_log_at_trx_commit"), "2");
+  spec.role = NodeRole::kPrimary;
+  EXPECT_EQ(Option(Render(spec), "sync_binlog"), "1");
+  EXPECT_EQ(Option(Render(spec), "innodb_flush_log_at_trx_commit"), "1");
 }
 
 TEST(NodeConfig, RejoinAsReplicaRendersInitRplRoleOnlyForAStandby) {
