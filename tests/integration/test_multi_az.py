@@ -593,3 +593,53 @@ def test_convert_single_az_to_multi_az_under_load_then_fail_over(maz_tandemd, cl
     assert writable_nodes(server, instance, PASSWORD) == [ZONE_B]
     assert_nothing_lost(server, instance, ledger)
     wait_messages(server, ident, FAILOVER_COMPLETED, 1)
+
+
+def test_reboot_stop_start_back_to_single_az_and_delete(maz_tandemd, cleanup):
+    server = maz_tandemd
+    ident = "maz-lifecycle"
+    instance = create_multi_az(server, ident, cleanup)
+    with endpoint_conn(server, instance) as conn:
+        query(conn, "CREATE DATABASE app")
+        query(conn, "CREATE TABLE app.t (id INT PRIMARY KEY)")
+        query(conn, "INSERT INTO app.t VALUES (1)")
+
+    # A reboot without failover restarts the primary in place: no zone swap.
+    rds(server).reboot_db_instance(DBInstanceIdentifier=ident)
+    instance = wait_redundant(server, ident, PASSWORD, timeout=REDUNDANCY_TIMEOUT,
+                              also=lambda i: i["DBInstanceStatus"] == "available")
+    assert instance["AvailabilityZone"] == ZONE_A
+    assert count_messages(server, ident, FAILOVER_STARTED) == 0
+
+    # Stop takes both nodes down; start brings the pair back, still replicating.
+    rds(server).stop_db_instance(DBInstanceIdentifier=ident)
+    wait_status(server, ident, "stopped")
+    assert node_pids_by_zone(server, instance) == {}
+    rds(server).start_db_instance(DBInstanceIdentifier=ident)
+    instance = wait_redundant(server, ident, PASSWORD, timeout=REDUNDANCY_TIMEOUT,
+                              also=lambda i: i["DBInstanceStatus"] == "available")
+    with endpoint_conn(server, instance) as conn:
+        query(conn, "INSERT INTO app.t VALUES (2)")
+    assert writable_nodes(server, instance, PASSWORD) == [ZONE_A]
+
+    # Back to Single-AZ: the standby goes, with its files; the primary serves on.
+    rds(server).modify_db_instance(DBInstanceIdentifier=ident, MultiAZ=False,
+                                   ApplyImmediately=True)
+    wait_messages(server, ident,
+                  "Finished applying modification to convert to a standard (Single-AZ)", 1,
+                  timeout=60)
+    instance = wait_until(
+        lambda: (lambda i: i if i["DBInstanceStatus"] == "available"
+                 and "SecondaryAvailabilityZone" not in i and "StatusInfos" not in i
+                 else None)(describe(server, ident)), 60, what="a single-AZ instance")
+    assert instance["MultiAZ"] is False
+    assert list(node_pids_by_zone(server, instance)) == [ZONE_A]
+    assert not os.path.exists(os.path.join(instance_nodes_dir(server, instance), ZONE_B))
+    with endpoint_conn(server, instance) as conn:
+        query(conn, "INSERT INTO app.t VALUES (3)")
+        assert [r[0] for r in query(conn, "SELECT id FROM app.t ORDER BY id")] == [1, 2, 3]
+
+    rds(server).delete_db_instance(DBInstanceIdentifier=ident, SkipFinalSnapshot=True)
+    wait_gone(server, ident)
+    assert node_pids_by_zone(server, instance) == {}
+    assert not os.path.exists(instance_nodes_dir(server, instance))
