@@ -206,13 +206,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response_ = std::move(response);
     head_.clear();
     AppendResponseHead(response_, keep_alive, parser_->http_version(), head_);
-    std::array<net::const_buffer, 2> buffers = {
-        net::buffer(head_),
-        net::buffer(response_.body.data(), head_only ? 0 : response_.body.size())};
+    // One contiguous buffer: Beast's ssl_stream (flat_stream) mishandles a
+    // two-buffer write once the answer spans more than one TLS record
+    // (answers over about 16 KB never arrived).
+    if (!head_only) head_.append(response_.body);
     // A client that does not read its answers is dropped like one that does not send.
     SetDeadline(ReadTimeout());
     net::async_write(
-        stream_, buffers,
+        stream_, net::buffer(head_),
         [self = this->shared_from_this(), keep_alive, linger](beast::error_code ec, size_t) {
           if (ec) return self->Close(/*linger=*/false);
           if (!keep_alive) return self->Close(linger);

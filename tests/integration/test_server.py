@@ -150,6 +150,12 @@ def test_tls_with_tandem_ca_bundle(tandemd, tmp_path):
         other = server.client(verify=os.path.join(server.data_dir, "ca", bundle))
         assert other.get_secret_value(SecretId=name)["SecretString"] == "over tls"
 
+    # Answers longer than one TLS record (16 KB) arrive whole.
+    for size in (16 * 1024 + 1, 65536):
+        big = uniq("tls-big")
+        sm.create_secret(Name=big, SecretString="x" * size)
+        assert sm.get_secret_value(SecretId=big)["SecretString"] == "x" * size
+
     # The certificate names localhost too.
     key_id, secret_key, _ = server.credentials()
     by_name = boto3.session.Session().client(
