@@ -1,10 +1,12 @@
-// The handlers for rotation settings: RotateSecret and CancelRotateSecret.
+// The handlers for rotation settings and runs: RotateSecret,
+// CancelRotateSecret, and the rotation engine's CompleteRotation.
 //
-// Running a rotation (invoking the rotation function's four steps) arrives
-// with the rotation engine. Until then RotateSecret checks everything AWS
-// checks and then either stores the configuration (RotateImmediately=false:
-// nothing needs to run now) or answers InvalidRequestException and changes
-// nothing (a rotation that would have to run now).
+// RotateSecret checks everything AWS checks, stores the configuration and,
+// with RotateImmediately (the default), adds the rotation's AWSPENDING
+// placeholder version (ClientRequestToken as its id) in the same
+// transaction, then hands the rotation to the starter (the rotation engine).
+// RotateImmediately=false stores the configuration only: the scheduler
+// rotates when it is due.
 
 #include "secrets/rotation_rules.h"
 #include "secrets/secrets_errors.h"
@@ -14,45 +16,94 @@ namespace tandem::secrets {
 
 Result SecretsService::Impl::RotateSecret(const Call& call, const Json& input) {
   if (auto error = CheckSecretIdSyntax(input)) return *error;
-  if (input.value("ClientRequestToken", "").empty()) {
-    return errors::MissingClientRequestToken(/*as_invalid_parameter=*/true);
-  }
+  const std::string token = input.value("ClientRequestToken", "");
+  if (token.empty()) return errors::MissingClientRequestToken(/*as_invalid_parameter=*/true);
   auto new_rules = input.find("RotationRules");
   if (new_rules != input.end()) {
     if (auto error = CheckRotationRules(*new_rules)) return *error;
   }
-  bool rotate_now = input.value("RotateImmediately", true);
+  const bool rotate_now = input.value("RotateImmediately", true);
 
-  return ChangeSecret(call, input, false, [&](Secret& secret) -> api::ApiResult<SecretChange> {
-    RotationSettings settings = secret.rotation.value_or(RotationSettings{});
-    settings.lambda_arn = input.value("RotationLambdaARN", settings.lambda_arn);
-    if (settings.lambda_arn.empty()) {
-      return errors::InvalidRequest(
-          "No Lambda rotation function ARN is associated with this secret.");
-    }
-    const SecretVersion* pending = secret.VersionWithLabel(kPendingLabel);
-    if (pending != nullptr && pending != secret.VersionWithLabel(kCurrentLabel)) {
-      return errors::InvalidRequest(
-          "A previous rotation isn't complete. That rotation will be reattempted.");
-    }
-    if (rotate_now) {
-      return errors::InvalidRequest(
-          "Tandem can't run rotations yet: the rotation engine comes in a later version, so "
-          "nothing was changed. To store the rotation configuration without rotating now, call "
-          "RotateSecret with RotateImmediately set to false.");
-    }
-    if (new_rules != input.end()) settings.rules = *new_rules;
-    settings.enabled = HasRotationSchedule(settings.rules);
-    int64_t now = Now();
-    settings.next_rotation_ms =
-        settings.enabled
-            ? NextRotationMillis(settings.rules,
-                                 settings.last_rotated_ms ? settings.last_rotated_ms : now)
-            : 0;
-    secret.rotation = std::move(settings);
-    secret.last_changed_ms = now;
+  std::optional<RotationRequest> start;  // what to hand the engine once committed
+  Result result =
+      ChangeSecret(call, input, false, [&](Secret& secret) -> api::ApiResult<SecretChange> {
+        start.reset();
+        RotationSettings settings = secret.rotation.value_or(RotationSettings{});
+        settings.lambda_arn = input.value("RotationLambdaARN", settings.lambda_arn);
+        if (settings.lambda_arn.empty()) {
+          return errors::InvalidRequest(
+              "No Lambda rotation function ARN is associated with this secret.");
+        }
+        const SecretVersion* pending = secret.VersionWithLabel(kPendingLabel);
+        if (pending != nullptr && pending != secret.VersionWithLabel(kCurrentLabel)) {
+          if (rotation_starter && pending->id != token) {
+            start = RotationRequest{call.region, secret.arn, settings.lambda_arn, pending->id};
+          }
+          if (pending->id != token || !rotate_now) {
+            return errors::InvalidRequest(
+                "A previous rotation isn't complete. That rotation will be reattempted.");
+          }
+        }
+        if (rotation_function_exists &&
+            !rotation_function_exists(call.region, settings.lambda_arn)) {
+          return errors::AccessDenied(
+              "Secrets Manager cannot invoke the specified Lambda function. Ensure that the "
+              "function policy grants access to the principal secretsmanager.amazonaws.com.");
+        }
+        if (rotate_now && !rotation_starter) {
+          return errors::InvalidRequest(
+              "This tandemd runs no rotation engine, so nothing was changed. To store the "
+              "rotation configuration without rotating now, call RotateSecret with "
+              "RotateImmediately set to false.");
+        }
+        if (new_rules != input.end()) settings.rules = *new_rules;
+        // A rotation function makes rotation "enabled" (AWS's templates refuse to
+        // run otherwise); only a schedule makes it automatic (NextRotationDate).
+        settings.enabled = true;
+        const int64_t now = Now();
+        settings.next_rotation_ms =
+            settings.enabled
+                ? NextRotationMillis(settings.rules,
+                                     settings.last_rotated_ms ? settings.last_rotated_ms : now)
+                : 0;
+        secret.rotation = settings;
+        secret.last_changed_ms = now;
+        SecretChange change;
+        change.response = Identity(secret);
+        if (rotate_now) {
+          if (auto error = AddPlaceholder(call, secret, token, change)) return *error;
+          change.changed = true;
+          change.response["VersionId"] = token;
+          start = RotationRequest{call.region, secret.arn, settings.lambda_arn, token};
+        }
+        return change;
+      });
+  // Committed (a new rotation) or refused with the reattempt of the one in
+  // progress: either way the engine is asked now.
+  if (start && rotation_starter) rotation_starter(*start);
+  return result;
+}
+
+Result SecretsService::Impl::CompleteRotation(const Call& call, const Json& input) {
+  const std::string token = input.value("VersionId", "");
+  return ChangeSecret(call, input, true, [&](Secret& secret) -> api::ApiResult<SecretChange> {
     SecretChange change;
     change.response = Identity(secret);
+    const SecretVersion* current = secret.VersionWithLabel(kCurrentLabel);
+    if (current == nullptr || current->id != token) {
+      return errors::InvalidRequest("The rotation's finishSecret step did not make version " +
+                                    token + " AWSCURRENT.");
+    }
+    // As AWS leaves a rotated secret: AWSCURRENT (not AWSPENDING) on the new version.
+    for (SecretVersion& version : secret.versions) {
+      if (version.id == token) version.labels.erase(std::string(kPendingLabel));
+    }
+    if (!secret.rotation) return change;
+    const int64_t now = Now();
+    secret.rotation->last_rotated_ms = now;
+    secret.rotation->next_rotation_ms =
+        secret.rotation->enabled ? NextRotationMillis(secret.rotation->rules, now) : 0;
+    secret.last_changed_ms = now;
     return change;
   });
 }

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <string>
 
+#include "secrets/cron_schedule.h"
 #include "secrets/secret.h"
 #include "secrets/secrets_errors.h"
 
@@ -27,15 +28,7 @@ int64_t RateIntervalMillis(const std::string& expression) {
   return 0;
 }
 
-bool IsCron(const std::string& expression) {
-  if (expression.size() < 6 || expression.rfind("cron(", 0) != 0 || expression.back() != ')') {
-    return false;
-  }
-  std::istringstream in(expression.substr(5, expression.size() - 6));
-  int fields = 0;
-  for (std::string field; in >> field;) ++fields;
-  return fields == 6;
-}
+bool IsCron(const std::string& expression) { return expression.rfind("cron(", 0) == 0; }
 
 std::string Expression(const nlohmann::json& rules) {
   return rules.value("ScheduleExpression", "");
@@ -60,7 +53,18 @@ std::optional<api::ApiError> CheckRotationRules(const nlohmann::json& rules) {
   int64_t interval = has_days ? rules["AutomaticallyAfterDays"].get<int64_t>() * kMillisPerDay : 0;
   if (!expression.empty()) {
     interval = RateIntervalMillis(expression);
-    if (interval == 0 && !IsCron(expression)) {
+    if (interval == 0 && IsCron(expression)) {
+      StatusOr<CronSchedule> cron = CronSchedule::Parse(expression);
+      if (!cron.ok()) {
+        return errors::InvalidParameter("RotationRules.ScheduleExpression " + expression +
+                                        " is invalid: " + cron.status().message() + ".");
+      }
+      if (cron->HasOccurrencesCloserThan(4 * kHourMs)) {
+        return errors::InvalidParameter("RotationRules.ScheduleExpression " + expression +
+                                        " rotates more often than every 4 hours, the minimum "
+                                        "rotation interval: choose hours at least 4 apart.");
+      }
+    } else if (interval == 0) {
       return errors::InvalidParameter(
           "RotationRules.ScheduleExpression must be rate(<n> hours|days) or a cron(...) "
           "expression with six fields.");
@@ -97,7 +101,12 @@ int64_t NextRotationMillis(const nlohmann::json& rules, int64_t from_ms) {
   if (rules.contains("AutomaticallyAfterDays")) {
     return from_ms + rules["AutomaticallyAfterDays"].get<int64_t>() * kMillisPerDay;
   }
-  int64_t interval = RateIntervalMillis(Expression(rules));
+  const std::string expression = Expression(rules);
+  if (IsCron(expression)) {
+    StatusOr<CronSchedule> cron = CronSchedule::Parse(expression);
+    return cron.ok() ? cron->NextAfter(from_ms) : 0;
+  }
+  int64_t interval = RateIntervalMillis(expression);
   return interval == 0 ? 0 : from_ms + interval;
 }
 

@@ -51,6 +51,9 @@ api::ApiError InvalidParameter(std::string message) {
 api::ApiError InvalidRequest(std::string message) {
   return {"InvalidRequestException", std::move(message), 400, false};
 }
+api::ApiError AccessDenied(std::string message) {
+  return {"AccessDeniedException", std::move(message), 400, false};
+}
 api::ApiError ResourceNotFound(std::string message) {
   return {"ResourceNotFoundException", std::move(message), 400, false};
 }

@@ -31,6 +31,8 @@ api::ApiError Internal(const Status& status);
 
 api::ApiError InvalidParameter(std::string message);
 api::ApiError InvalidRequest(std::string message);
+// AccessDeniedException (400): AWS's answer when it cannot invoke a rotation function.
+api::ApiError AccessDenied(std::string message);
 api::ApiError ResourceNotFound(std::string message);
 api::ApiError ResourceExists(std::string message);
 api::ApiError LimitExceeded(std::string message);

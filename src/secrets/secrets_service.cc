@@ -327,6 +327,44 @@ api::ApiResult<api::Json> SecretsService::AddPendingVersion(const std::string& r
                     {{"SecretId", secret_id}, {"VersionId", version_id}});
 }
 
+void SecretsService::SetRotationStarter(
+    std::function<void(const RotationRequest&)> starter,
+    std::function<bool(const std::string& region, const std::string& function_arn)>
+        function_exists) {
+  impl_->rotation_starter = std::move(starter);
+  impl_->rotation_function_exists = std::move(function_exists);
+}
+
+api::ApiResult<api::Json> SecretsService::CompleteRotation(const std::string& region,
+                                                           const std::string& secret_id,
+                                                           const std::string& token) {
+  return impl_->Run(&Impl::CompleteRotation, Call{region, true},
+                    {{"SecretId", secret_id}, {"VersionId", token}});
+}
+
+StatusOr<std::vector<std::pair<std::string, std::string>>> SecretsService::DueRotations() {
+  StatusOr<std::vector<StoreEntry>> entries = impl_->store.List("secrets/");
+  if (!entries.ok()) return entries.status();
+  const int64_t now = impl_->Now();
+  std::vector<std::pair<std::string, std::string>> due;
+  for (const StoreEntry& entry : *entries) {
+    StatusOr<Secret> secret = DecodeSecret(entry.value);
+    if (!secret.ok()) return secret.status();
+    const std::optional<RotationSettings>& rotation = secret->rotation;
+    if (!rotation || !rotation->enabled || rotation->lambda_arn.empty() ||
+        rotation->next_rotation_ms == 0 || rotation->next_rotation_ms > now ||
+        secret->scheduled_for_deletion()) {
+      continue;
+    }
+    const SecretVersion* pending = secret->VersionWithLabel(kPendingLabel);
+    if (pending != nullptr && pending != secret->VersionWithLabel(kCurrentLabel)) continue;
+    // The region is the second path element of "secrets/<region>/<name>".
+    std::string region = entry.key.substr(8, entry.key.find('/', 8) - 8);
+    due.emplace_back(region, secret->arn);
+  }
+  return due;
+}
+
 StatusOr<int> SecretsService::PurgeExpiredSecrets() {
   StatusOr<std::vector<StoreEntry>> entries = impl_->store.List("secrets/");
   if (!entries.ok()) return entries.status();

@@ -11,10 +11,11 @@
 // crash never leaves a label pointing at a missing value.
 //
 // Operations: the 22 of botocore's secretsmanager model plus
-// BatchGetSecretValue. RotateSecret/CancelRotateSecret store the rotation
-// configuration; running rotations arrives with the rotation engine, so until
-// then RotateSecret stores its configuration only with RotateImmediately=false
-// and otherwise answers InvalidRequestException, changing nothing.
+// BatchGetSecretValue. RotateSecret stores the rotation configuration and,
+// unless RotateImmediately=false, adds the rotation's AWSPENDING placeholder
+// version and hands the rotation to the rotation engine through the starter
+// (SetRotationStarter); without a starter it answers InvalidRequestException
+// and changes nothing.
 // Replication operations answer InvalidRequestException (single region).
 // Resource policies are checked and stored, not yet enforced.
 //
@@ -25,8 +26,11 @@
 // to one secret are serialised by compare-and-swap with retry.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/json_protocol.h"
 #include "common/clock.h"
@@ -37,6 +41,15 @@ namespace tandem::secrets {
 
 struct SecretsOptions {
   std::string account_id = "000000000000";
+};
+
+// A rotation RotateSecret asks the rotation engine to run: the secret's
+// AWSPENDING placeholder version `token` exists (committed) when it is asked.
+struct RotationRequest {
+  std::string region;
+  std::string secret_arn;
+  std::string function_arn;
+  std::string token;
 };
 
 class SecretsService {
@@ -72,6 +85,32 @@ class SecretsService {
   api::ApiResult<api::Json> AddPendingVersion(const std::string& region,
                                               const std::string& secret_id,
                                               const std::string& version_id);
+
+  // Who runs rotations. Called (from the RotateSecret caller's thread, after
+  // the change is committed, so it must not block) for a new rotation and
+  // for the reattempt of an incomplete one (RotateSecret while AWSPENDING is
+  // on another version than AWSCURRENT answers AWS's "A previous rotation
+  // isn't complete. That rotation will be reattempted." and asks for it).
+  // Set before serving requests.
+  // function_exists says whether a RotationLambdaARN can be invoked: RotateSecret
+  // refuses one that cannot with AWS's AccessDeniedException.
+  void SetRotationStarter(
+      std::function<void(const RotationRequest&)> starter,
+      std::function<bool(const std::string& region, const std::string& function_arn)>
+          function_exists);
+
+  // Records the end of a successful rotation whose finishSecret made version
+  // token AWSCURRENT: AWSPENDING leaves that version (as AWS leaves a rotated
+  // secret), LastRotatedDate is now and NextRotationDate follows from the
+  // rules. InvalidRequestException if token is not AWSCURRENT.
+  api::ApiResult<api::Json> CompleteRotation(const std::string& region,
+                                             const std::string& secret_id,
+                                             const std::string& token);
+
+  // (region, ARN) of every secret whose scheduled rotation is due by the
+  // clock's now and that has no rotation in progress (AWSPENDING on a
+  // version other than AWSCURRENT), secrets scheduled for deletion excepted.
+  StatusOr<std::vector<std::pair<std::string, std::string>>> DueRotations();
 
  private:
   struct Impl;

@@ -143,11 +143,22 @@ struct SecretsService::Impl {
   Result RotateSecret(const Call& call, const Json& input);
   Result CancelRotateSecret(const Call& call, const Json& input);
 
+  Result CompleteRotation(const Call& call, const Json& input);
+
+  // Adds to secret a version version_id with AWSPENDING and no value (or
+  // moves AWSPENDING to that placeholder), pruning what the move deprecates.
+  // ResourceExistsException if version_id names a version with a value.
+  std::optional<api::ApiError> AddPlaceholder(const Call& call, Secret& secret,
+                                              const std::string& version_id,
+                                              SecretChange& change) const;
+
   Store& store;
   const crypto::MasterKey& master;
   const Clock& clock;
   SecretsOptions options;
   mutable SecretCache cache;
+  std::function<void(const RotationRequest&)> rotation_starter;  // set before serving
+  std::function<bool(const std::string&, const std::string&)> rotation_function_exists;
 };
 
 // --- Small helpers shared by the handler files ---

@@ -181,29 +181,36 @@ Result SecretsService::Impl::AddPendingVersion(const Call& call, const Json& inp
     SecretChange change;
     change.response = Identity(secret);
     change.response["VersionId"] = version_id;
-    if (const SecretVersion* existing = secret.FindVersion(version_id)) {
-      if (existing->has_value) {
-        return errors::ResourceExists("Version " + version_id +
-                                      " already exists with a value; a rotation needs a new "
-                                      "ClientRequestToken.");
-      }
-      change.changed = existing->labels.count(std::string(kPendingLabel)) == 0;
-    } else {
-      SecretVersion placeholder;
-      placeholder.id = version_id;
-      placeholder.created_ms = Now();
-      placeholder.kms_key_id = secret.kms_key_id;
-      secret.versions.push_back(std::move(placeholder));
-    }
-    if (auto error = AttachLabels(secret.versions, version_id, {std::string(kPendingLabel)})) {
-      return *error;
-    }
-    for (const std::string& pruned : PruneDeprecatedVersions(secret.versions)) {
-      change.writes.push_back(StoreWrite::Delete(ValueKey(call.region, secret.uid, pruned)));
-    }
-    secret.last_changed_ms = Now();
+    if (auto error = AddPlaceholder(call, secret, version_id, change)) return *error;
     return change;
   });
+}
+
+std::optional<api::ApiError> SecretsService::Impl::AddPlaceholder(const Call& call, Secret& secret,
+                                                                  const std::string& version_id,
+                                                                  SecretChange& change) const {
+  if (const SecretVersion* existing = secret.FindVersion(version_id)) {
+    if (existing->has_value) {
+      return errors::ResourceExists("Version " + version_id +
+                                    " already exists with a value; a rotation needs a new "
+                                    "ClientRequestToken.");
+    }
+    change.changed = existing->labels.count(std::string(kPendingLabel)) == 0;
+  } else {
+    SecretVersion placeholder;
+    placeholder.id = version_id;
+    placeholder.created_ms = Now();
+    placeholder.kms_key_id = secret.kms_key_id;
+    secret.versions.push_back(std::move(placeholder));
+  }
+  if (auto error = AttachLabels(secret.versions, version_id, {std::string(kPendingLabel)})) {
+    return error;
+  }
+  for (const std::string& pruned : PruneDeprecatedVersions(secret.versions)) {
+    change.writes.push_back(StoreWrite::Delete(ValueKey(call.region, secret.uid, pruned)));
+  }
+  secret.last_changed_ms = Now();
+  return std::nullopt;
 }
 
 }  // namespace tandem::secrets

@@ -109,7 +109,9 @@ TEST(RotationRules, NextRotation) {
   using Json = nlohmann::json;
   EXPECT_EQ(NextRotationMillis({{"AutomaticallyAfterDays", 2}}, 1000), 1000 + 2 * kMillisPerDay);
   EXPECT_EQ(NextRotationMillis({{"ScheduleExpression", "rate(6 hours)"}}, 0), kMillisPerDay / 4);
-  EXPECT_EQ(NextRotationMillis({{"ScheduleExpression", "cron(0 16 1,15 * ? *)"}}, 0), 0);
+  // 16:00 UTC on the 1st and 15th: the first is 1970-01-01 16:00.
+  EXPECT_EQ(NextRotationMillis({{"ScheduleExpression", "cron(0 16 1,15 * ? *)"}}, 0),
+            16 * 3600 * 1000);
   EXPECT_EQ(NextRotationMillis(Json::object(), 0), 0);
   EXPECT_TRUE(HasRotationSchedule({{"ScheduleExpression", "cron(0 16 1,15 * ? *)"}}));
   EXPECT_FALSE(HasRotationSchedule({{"Duration", "2h"}}));
