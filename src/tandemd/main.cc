@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -24,6 +25,7 @@
 #include "api/json_protocol.h"
 #include "api/query_model.h"
 #include "api/query_protocol.h"
+#include "api/rest_json_protocol.h"
 #include "api/router.h"
 #include "api/service_model.h"
 #include "common/clock.h"
@@ -31,9 +33,12 @@
 #include "control/instance_reconciler.h"
 #include "crypto/certificate_authority.h"
 #include "crypto/envelope.h"
+#include "functions/function_service.h"
 #include "proxy/endpoint.h"
 #include "rds/events.h"
 #include "rds/rds_service.h"
+#include "rotation/builtin_rotators.h"
+#include "rotation/rotation_engine.h"
 #include "secrets/secrets_service.h"
 #include "store/store.h"
 
@@ -145,6 +150,30 @@ bool SearchableByOthers(const std::string& path) {
     if (dir == dir.root_path()) return true;
     dir = dir.parent_path();
   }
+}
+
+// GET /_tandem/rotations: the rotations in progress or failed (no values),
+// for operators and tests; unauthenticated, like /_tandem/health, so it
+// shows only what a rotation's log lines show.
+tandem::api::HttpResponse RotationsPage(const tandem::rotation::RotationEngine& engine) {
+  auto records = engine.Describe();
+  if (!records.ok()) {
+    return tandem::api::HttpResponse{
+        500, "application/json", nlohmann::json{{"error", records.status().ToString()}}.dump(), {}};
+  }
+  nlohmann::json out = nlohmann::json::array();
+  for (const tandem::rotation::RotationRecord& r : *records) {
+    out.push_back(
+        {{"SecretId", r.secret_arn},
+         {"RotationLambdaARN", r.function_arn},
+         {"VersionId", r.token},
+         {"NextStep", tandem::rotation::StepName(static_cast<tandem::rotation::Step>(r.next_step))},
+         {"State", r.state},
+         {"Attempts", r.attempts},
+         {"LastError", r.last_error}});
+  }
+  return tandem::api::HttpResponse{
+      200, "application/json", nlohmann::json{{"Rotations", out}}.dump(), {}};
 }
 
 // The instance reconciler's settings from the flags.
@@ -316,9 +345,38 @@ int main(int argc, char** argv) {
   rds.RegisterOperations(rds_api);
   rds.SetChangeListener([&reconciler] { reconciler.Kick(); });
 
+  // Lambda (functions/): the user's own functions, run with the host's python3;
+  // `functions` is also the rotation engine's rotation::FunctionInvoker.
+  tandem::functions::FunctionServiceOptions function_options;
+  function_options.account_id = f.account_id;
+  function_options.functions_root = dir.File("functions");
+  const bool any_address = listen->host == "0.0.0.0" || listen->host == "::";
+  const std::string function_api_host = any_address ? "127.0.0.1"
+                                        : listen->host.find(':') != std::string::npos
+                                            ? "[" + listen->host + "]"
+                                            : listen->host;
+  function_options.api_endpoint = std::string(f.tls ? "https://" : "http://") + function_api_host +
+                                  ":" + std::to_string(listen->port);
+  function_options.api_tls = f.tls;
+  function_options.ca_bundle_path = ca->bundle_path();
+  function_options.credentials = root;
+  tandem::functions::FunctionService functions(*store, service_clock, function_options);
+  auto lambda_api =
+      OrDie(tandem::api::RestJsonProtocolService::LoadEmbedded("lambda", "lambda"), "lambda model");
+  functions.RegisterOperations(*lambda_api);
+
+  // Secret rotation: the four-step protocol, run by the rotation engine
+  // with Tandem's built-in MySQL rotators (and users' own functions).
+  tandem::rotation::BuiltinRotators builtin_rotators(
+      secrets, tandem::rotation::BuiltinRotatorOptions{ca->bundle_path()});
+  tandem::rotation::FunctionRouter rotation_functions(builtin_rotators, &functions);
+  tandem::rotation::RotationEngine rotation_engine(*store, secrets, rotation_functions,
+                                                   service_clock);
+
   tandem::api::Router router(keys, wall_clock, f.account_id);
   router.AddService(&secrets_api);
   router.AddService(&rds_api);
+  router.AddService(lambda_api.get());
 
   tandem::api::HttpServerOptions options;
   options.listen_host = listen->host;
@@ -342,7 +400,11 @@ int main(int argc, char** argv) {
   }
 
   const bool test_clock = f.enable_test_clock;
-  auto handler = [&router, &service_clock, test_clock](const tandem::api::HttpRequest& req) {
+  auto handler = [&router, &service_clock, &rotation_engine,
+                  test_clock](const tandem::api::HttpRequest& req) {
+    if (req.Path() == "/_tandem/rotations" && req.method == "GET") {
+      return RotationsPage(rotation_engine);
+    }
     if (test_clock && req.Path() == "/_tandem/test/advance-clock" && req.method == "POST") {
       std::string q(req.Query());
       int64_t seconds = 0;
@@ -359,6 +421,7 @@ int main(int argc, char** argv) {
   auto server = OrDie(tandem::api::HttpServer::Start(options, handler), "API server");
   // Re-adopts running nodes (never restarting them), then reconciles.
   if (auto st = reconciler.Start(); !st.ok()) Die("instance reconciler: " + st.ToString());
+  if (auto st = rotation_engine.Start(); !st.ok()) Die("rotation engine: " + st.ToString());
 
   std::atomic<bool> stopping{false};
   std::thread signals([&] { StopOnSignal(*server, stopping); });
@@ -399,7 +462,8 @@ int main(int argc, char** argv) {
 
   server->Wait();
   stopping = true;
-  reconciler.Stop();  // engine nodes keep running: a restart must not restart databases
+  rotation_engine.Stop();  // rotations stay recorded and resume at the next start
+  reconciler.Stop();       // engine nodes keep running: a restart must not restart databases
   {
     std::lock_guard lock(purge_mu);
     purge_cv.notify_all();
