@@ -133,9 +133,14 @@ std::optional<InstanceStep> DecideStandby(const InstanceSituation& s) {
 
 bool ObservedFieldsStale(const InstanceSituation& s) {
   const rds::ObservedInstance& observed = s.instance.observed;
-  const std::string secret_status = s.instance.desired.manage_master_user_password ? "active" : "";
+  // A managed secret's status is "active" once the instance serves, unless
+  // its rotation reports "rotating" or "impaired" (the rotator sets those).
+  const std::string& secret_status = observed.master_user_secret_status;
+  const bool secret_status_stale = s.instance.desired.manage_master_user_password
+                                       ? secret_status.empty() || secret_status == "creating"
+                                       : !secret_status.empty();
   return observed.availability_zone != s.primary.zone || observed.engine_version.empty() ||
-         observed.master_user_secret_status != secret_status || !observed.last_error.empty() ||
+         secret_status_stale || !observed.last_error.empty() ||
          observed.certificate_valid_till_ms != s.primary.certificate_expires_ms ||
          observed.secondary_availability_zone != (s.standby.recorded ? s.standby.zone : "");
 }

@@ -457,8 +457,12 @@ Status InstanceReconciler::Loop::ReportAvailable(Context& ctx) {
   updated.status = st::kAvailable;
   updated.observed.engine_version = EngineVersion(*version);
   updated.observed.availability_zone = ctx.primary->zone;
-  updated.observed.master_user_secret_status =
-      updated.desired.manage_master_user_password ? "active" : "";
+  if (!updated.desired.manage_master_user_password) {
+    updated.observed.master_user_secret_status.clear();
+  } else if (updated.observed.master_user_secret_status.empty() ||
+             updated.observed.master_user_secret_status == "creating") {
+    updated.observed.master_user_secret_status = "active";
+  }
   updated.observed.last_error.clear();
   updated.observed.certificate_valid_till_ms = ctx.primary->certificate_expires_ms;
   const bool standby_new = ctx.standby && updated.observed.secondary_availability_zone.empty();

@@ -354,10 +354,10 @@ Result RdsService::Impl::ModifyDBInstance(const Call& call, const Json& input) {
   }
   if (Has(input, "DBPortNumber")) return errors::NotSupported("Changing the port (DBPortNumber)");
   if (Has(input, "Iops")) return errors::NotSupported("Iops (provisioned IOPS)");
-  if (input.value("RotateMasterUserPassword", false)) {
-    return errors::NotSupported(
-        "RotateMasterUserPassword (set a new MasterUserPassword, or switch "
-        "ManageMasterUserPassword off and on)");
+  const bool rotate_password = input.value("RotateMasterUserPassword", false);
+  if (rotate_password && !input.value("ApplyImmediately", false)) {
+    return errors::InvalidParameterCombination(
+        "RotateMasterUserPassword requires ApplyImmediately: the rotation runs now");
   }
   if (input.value("EnableIAMDatabaseAuthentication", false)) {
     return errors::NotSupported("IAM database authentication");
@@ -433,6 +433,12 @@ Result RdsService::Impl::ModifyDBInstance(const Call& call, const Json& input) {
     return WrongState(current, "ModifyDBInstance", "available");
   }
   const bool was_managed = current.desired.manage_master_user_password;
+  if (rotate_password && (!was_managed || (has_manage && !manage))) {
+    return errors::InvalidParameterCombination(
+        "RotateMasterUserPassword needs a master user password managed in Secrets Manager "
+        "(ManageMasterUserPassword); DB instance " +
+        current.identifier + " does not manage it");
+  }
   const bool turn_on = has_manage && manage && !was_managed;
   const bool turn_off = has_manage && !manage && was_managed;
   if (turn_off && !has_password) {
@@ -583,6 +589,9 @@ Result RdsService::Impl::ModifyDBInstance(const Call& call, const Json& input) {
   // The old secret's password is no longer the master password (a new one
   // waits to be applied), so it goes now, as RDS deletes it.
   DeleteMasterUserSecret(call, old_secret);
+  if (rotate_password) {
+    if (auto e = RotateMasterUserSecret(call, *changed)) return *e;
+  }
   return Json{{"DBInstance", View(*changed)}};
 }
 

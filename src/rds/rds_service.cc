@@ -19,6 +19,9 @@ namespace {
 // given ones).
 constexpr char kPasswordExcluded[] = "/\"@ ";
 constexpr int64_t kGeneratedPasswordLength = 32;
+// rotation/builtin_rotators.h's kRdsMasterUserRotator (rds does not depend on rotation/).
+constexpr char kManagedSecretRotator[] = "tandem-rds-master-user";
+constexpr int kManagedSecretRotationDays = 7;
 
 }  // namespace
 
@@ -213,7 +216,39 @@ std::optional<api::ApiError> RdsService::Impl::CreateMasterUserSecret(const Call
   if (!created.ok()) return FromSecrets(created.error());
   instance.desired.master_user_secret_arn = created->value("ARN", "");
   instance.desired.master_user_secret_kms_key_id = key->arn;
+  // RDS rotates a managed master password every 7 days; Tandem's rotation
+  // engine does it with its built-in rotator for these secrets.
+  api::ApiResult<Json> scheduled = secrets.Invoke(
+      call.region, "RotateSecret",
+      {{"SecretId", instance.desired.master_user_secret_arn},
+       {"ClientRequestToken", crypto::RandomUuid()},
+       {"RotationLambdaARN", "arn:aws:lambda:" + call.region + ":" + options.account_id +
+                                 ":function:" + kManagedSecretRotator},
+       {"RotationRules", {{"AutomaticallyAfterDays", kManagedSecretRotationDays}}},
+       {"RotateImmediately", false}});
+  if (!scheduled.ok()) {
+    spdlog::warn("the managed master password secret {} has no rotation schedule: {}: {}",
+                 instance.desired.master_user_secret_arn, scheduled.error().code,
+                 scheduled.error().message);
+  }
   return std::nullopt;
+}
+
+std::optional<api::ApiError> RdsService::Impl::RotateMasterUserSecret(const Call& call,
+                                                                      const DbInstance& instance) {
+  api::ApiResult<Json> started = secrets.Invoke(
+      call.region, "RotateSecret",
+      {{"SecretId", instance.desired.master_user_secret_arn},
+       {"ClientRequestToken", crypto::RandomUuid()},
+       {"RotationLambdaARN", "arn:aws:lambda:" + call.region + ":" + options.account_id +
+                                 ":function:" + kManagedSecretRotator}});
+  if (started.ok()) return std::nullopt;
+  if (started.error().code == "InvalidRequestException") {
+    return errors::InvalidDBInstanceState("The master user password of DB instance " +
+                                          instance.identifier +
+                                          " cannot be rotated now: " + started.error().message);
+  }
+  return FromSecrets(started.error());
 }
 
 void RdsService::Impl::DeleteMasterUserSecret(const Call& call, const std::string& secret_arn) {
@@ -250,6 +285,54 @@ void RdsService::RegisterOperations(api::QueryProtocolService& service) {
 
 void RdsService::SetChangeListener(std::function<void()> listener) {
   impl_->listener = std::move(listener);
+}
+
+namespace {
+
+// The store entry of the instance in region whose managed secret is secret_arn.
+StatusOr<StoreEntry> InstanceWithSecret(const Store& store, const std::string& region,
+                                        const std::string& secret_arn) {
+  auto entries = store.List("db-instances/" + region + "/");
+  if (!entries.ok()) return entries.status();
+  for (StoreEntry& entry : *entries) {
+    auto instance = DecodeDbInstance(entry.value);
+    if (instance.ok() && instance->desired.manage_master_user_password &&
+        instance->desired.master_user_secret_arn == secret_arn) {
+      return std::move(entry);
+    }
+  }
+  return Status::NotFound("no DB instance in " + region + " has the master user secret " +
+                          secret_arn);
+}
+
+}  // namespace
+
+StatusOr<uint16_t> RdsService::ManagedSecretEndpointPort(const std::string& region,
+                                                         const std::string& secret_arn) const {
+  auto entry = InstanceWithSecret(impl_->store, region, secret_arn);
+  if (!entry.ok()) return entry.status();
+  auto instance = DecodeDbInstance(entry->value);
+  if (!instance.ok()) return instance.status();
+  if (instance->endpoint_port == 0) {
+    return Status::NotFound("DB instance " + instance->identifier + " has no endpoint yet");
+  }
+  return instance->endpoint_port;
+}
+
+Status RdsService::SetManagedSecretStatus(const std::string& region, const std::string& secret_arn,
+                                          const std::string& status) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    auto entry = InstanceWithSecret(impl_->store, region, secret_arn);
+    if (!entry.ok()) return entry.status();
+    auto instance = DecodeDbInstance(entry->value);
+    if (!instance.ok()) return instance.status();
+    if (instance->observed.master_user_secret_status == status) return Status::Ok();
+    instance->observed.master_user_secret_status = status;
+    Status written = impl_->store.Commit(
+        {StoreWrite::Put(entry->key, EncodeDbInstance(*instance), entry->version)});
+    if (written.code() != Status::Code::kConflict) return written;
+  }
+  return Status::Conflict("DB instance record keeps changing");
 }
 
 api::ApiResult<api::Json> RdsService::Invoke(const std::string& region,

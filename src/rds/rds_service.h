@@ -95,6 +95,15 @@ class RdsService {
   // cheap and must not call back into RdsService. Set before serving.
   void SetChangeListener(std::function<void()> listener);
 
+  // For the rotator of managed master user secrets: the endpoint port of the
+  // DB instance whose MasterUserSecret is secret_arn (clients reach it at
+  // RdsOptions::endpoint_address), kNotFound if none; and setting its
+  // MasterUserSecret.SecretStatus ("rotating", "active" or "impaired").
+  StatusOr<uint16_t> ManagedSecretEndpointPort(const std::string& region,
+                                               const std::string& secret_arn) const;
+  Status SetManagedSecretStatus(const std::string& region, const std::string& secret_arn,
+                                const std::string& status);
+
   // Runs operation as an API caller in region would, without HTTP, SigV4 or
   // model validation (pass well-formed input). For tests and Tandem's own
   // components. InvalidAction for an operation RdsService does not have.

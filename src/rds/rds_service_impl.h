@@ -101,7 +101,12 @@ struct RdsService::Impl {
   static api::ApiError FromSecrets(const api::ApiError& e);
   // Creates the managed master password secret of instance (rds!db-<uuid>);
   // sets desired.master_user_secret_arn and _kms_key_id.
+  // Also schedules its rotation (every kManagedSecretRotationDays, by the
+  // built-in rotator kManagedSecretRotator).
   std::optional<api::ApiError> CreateMasterUserSecret(const Call& call, DbInstance& instance);
+  // Rotates instance's managed master password now (ModifyDBInstance
+  // RotateMasterUserPassword). InvalidDBInstanceState while a rotation runs.
+  std::optional<api::ApiError> RotateMasterUserSecret(const Call& call, const DbInstance& instance);
   // Deletes a managed master password secret at once (no recovery window);
   // failures are logged.
   void DeleteMasterUserSecret(const Call& call, const std::string& secret_arn);

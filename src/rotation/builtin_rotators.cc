@@ -29,7 +29,7 @@ constexpr size_t kMaxUserNameLength = 80;  // MariaDB's
 constexpr uint16_t kDefaultPort = 3306;
 constexpr const char* kUnusablePasswordAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
 
-enum class Kind { kSingleUser, kAlternatingUsers };
+enum class Kind { kSingleUser, kAlternatingUsers, kRdsMasterUser };
 
 // One parsed secret value (a version of the rotated secret, or the master).
 struct DbSecret {
@@ -103,6 +103,15 @@ class Rotation {
 
   Status Run() {
     Status s = RunStep();
+    if (kind_ == Kind::kRdsMasterUser && options_.managed_status) {
+      if (!s.ok()) {
+        options_.managed_status(request_.region, request_.secret_arn, "impaired");
+      } else if (request_.step == Step::kFinishSecret) {
+        options_.managed_status(request_.region, request_.secret_arn, "active");
+      } else {
+        options_.managed_status(request_.region, request_.secret_arn, "rotating");
+      }
+    }
     if (s.ok()) return s;
     return Fail(s.code(), std::string(StepName(request_.step)) + ": " + s.message());
   }
@@ -116,7 +125,7 @@ class Rotation {
       case Step::kCreateSecret:
         return CreateSecret();
       case Step::kSetSecret:
-        return kind_ == Kind::kSingleUser ? SetSecretSingleUser() : SetSecretAlternating();
+        return kind_ == Kind::kAlternatingUsers ? SetSecretAlternating() : SetSecretSingleUser();
       case Step::kTestSecret:
         return TestSecret();
       case Step::kFinishSecret:
@@ -207,6 +216,20 @@ class Rotation {
       *out = it->get<std::string>();
       return Status::Ok();
     };
+    if (kind_ == Kind::kRdsMasterUser) {
+      // An RDS-managed secret holds only the credentials; the instance says
+      // where it listens.
+      TANDEM_RETURN_IF_ERROR(string_field("username", true, &secret.username));
+      TANDEM_RETURN_IF_ERROR(string_field("password", true, &secret.password));
+      if (!options_.managed_endpoint) {
+        return Status::NotFound("no DB instance lookup for managed master user secrets");
+      }
+      auto endpoint = options_.managed_endpoint(request_.region, request_.secret_arn);
+      if (!endpoint.ok()) return endpoint.status();
+      secret.host = endpoint->host;
+      secret.port = endpoint->port;
+      return secret;
+    }
     std::string engine;
     TANDEM_RETURN_IF_ERROR(string_field("engine", true, &engine));
     if (engine != "mysql" && engine != "mariadb") {
@@ -556,7 +579,10 @@ std::string BuiltinRotators::BuiltinName(const std::string& function_arn) {
     return "";
   }
   const std::string& name = fields[6];
-  return name == kSingleUserRotator || name == kAlternatingUsersRotator ? name : "";
+  return name == kSingleUserRotator || name == kAlternatingUsersRotator ||
+                 name == kRdsMasterUserRotator
+             ? name
+             : "";
 }
 
 Status BuiltinRotators::InvokeStep(const StepRequest& request) {
@@ -566,7 +592,9 @@ Status BuiltinRotators::InvokeStep(const StepRequest& request) {
                             " (not a built-in rotation function: " + kSingleUserRotator + ", " +
                             kAlternatingUsersRotator + ")");
   }
-  const Kind kind = name == kSingleUserRotator ? Kind::kSingleUser : Kind::kAlternatingUsers;
+  const Kind kind = name == kSingleUserRotator         ? Kind::kSingleUser
+                    : name == kAlternatingUsersRotator ? Kind::kAlternatingUsers
+                                                       : Kind::kRdsMasterUser;
   return Rotation(secrets_, options_, kind, request).Run();
 }
 

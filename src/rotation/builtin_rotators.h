@@ -75,6 +75,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "rotation/rotation_function.h"
@@ -84,12 +86,32 @@ namespace tandem::rotation {
 
 inline constexpr const char* kSingleUserRotator = "tandem-mysql-single-user";
 inline constexpr const char* kAlternatingUsersRotator = "tandem-mysql-alternating-users";
+// The rotator of RDS-managed master user secrets (rds!db-...): single-user
+// rotation of the master user, whose secret holds only username and
+// password; the instance's endpoint comes from managed_endpoint.
+inline constexpr const char* kRdsMasterUserRotator = "tandem-rds-master-user";
+
+// Where the DB instance whose managed master secret is secret_arn listens.
+struct ManagedEndpoint {
+  std::string host;
+  uint16_t port = 0;
+};
 
 struct BuiltinRotatorOptions {
   // PEM file of Tandem's CA: every connection verifies the server's
   // certificate and host name with it.
   std::string ca_file;
   std::chrono::milliseconds connect_timeout{5000};
+  // kRdsMasterUserRotator: the endpoint of the instance a managed secret
+  // belongs to (kNotFound if none), and where the rotation's state goes
+  // (MasterUserSecret.SecretStatus: "rotating" from createSecret, "active"
+  // after finishSecret, "impaired" when a step fails). Unset: that rotator
+  // answers kNotFound.
+  std::function<StatusOr<ManagedEndpoint>(const std::string& region, const std::string& secret_arn)>
+      managed_endpoint;
+  std::function<void(const std::string& region, const std::string& secret_arn,
+                     const std::string& status)>
+      managed_status;
 };
 
 class BuiltinRotators final : public FunctionInvoker {

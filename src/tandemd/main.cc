@@ -367,8 +367,25 @@ int main(int argc, char** argv) {
 
   // Secret rotation: the four-step protocol, run by the rotation engine
   // with Tandem's built-in MySQL rotators (and users' own functions).
-  tandem::rotation::BuiltinRotators builtin_rotators(
-      secrets, tandem::rotation::BuiltinRotatorOptions{ca->bundle_path()});
+  tandem::rotation::BuiltinRotatorOptions rotator_options;
+  rotator_options.ca_file = ca->bundle_path();
+  // Managed master user secrets: the instance they belong to, and its
+  // MasterUserSecret.SecretStatus.
+  rotator_options.managed_endpoint =
+      [&rds, &rds_options](
+          const std::string& region,
+          const std::string& secret_arn) -> tandem::StatusOr<tandem::rotation::ManagedEndpoint> {
+    auto port = rds.ManagedSecretEndpointPort(region, secret_arn);
+    if (!port.ok()) return port.status();
+    return tandem::rotation::ManagedEndpoint{rds_options.endpoint_address, *port};
+  };
+  rotator_options.managed_status = [&rds](const std::string& region, const std::string& secret_arn,
+                                          const std::string& status) {
+    if (auto st = rds.SetManagedSecretStatus(region, secret_arn, status); !st.ok()) {
+      spdlog::warn("cannot record the status of {}: {}", secret_arn, st.ToString());
+    }
+  };
+  tandem::rotation::BuiltinRotators builtin_rotators(secrets, rotator_options);
   tandem::rotation::FunctionRouter rotation_functions(builtin_rotators, &functions);
   tandem::rotation::RotationEngine rotation_engine(*store, secrets, rotation_functions,
                                                    service_clock);

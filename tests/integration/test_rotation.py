@@ -211,3 +211,54 @@ def test_a_rate_schedule_rotates_when_due(db):
     assert can_log_in(server, instance, "sched", value["password"])
     assert server.aws("secretsmanager", "describe-secret",
                       "--secret-id", "sched/db")[1]["NextRotationDate"] > next_date
+
+
+def test_managed_master_password_rotates_on_demand_and_every_seven_days(db):
+    from test_rds_instances import create_managed, describe_cli, managed_password
+
+    server, plain = db
+    instance = create_managed(server, "managedrot")
+    arn = instance["MasterUserSecret"]["SecretArn"]
+    rc, described, err = server.aws("secretsmanager", "describe-secret", "--secret-id", arn)
+    assert rc == 0, err
+    assert described["RotationEnabled"] is True
+    assert described["RotationRules"]["AutomaticallyAfterDays"] == 7
+    first = managed_password(server, instance)["password"]
+    assert can_log_in(server, instance, "admin", first)
+
+    # On demand, as RDS: only with --apply-immediately, only for a managed password.
+    rc, _, err = server.aws("rds", "modify-db-instance", "--db-instance-identifier", "managedrot",
+                            "--rotate-master-user-password")
+    assert rc != 0 and "InvalidParameterCombination" in err, err
+    rc, _, err = server.aws("rds", "modify-db-instance", "--db-instance-identifier", "rotdb",
+                            "--rotate-master-user-password", "--apply-immediately")
+    assert rc != 0 and "InvalidParameterCombination" in err, err
+    assert can_log_in(server, plain, "admin", MASTER_PASSWORD), "nothing changed"
+    rc, _, err = server.aws("rds", "modify-db-instance", "--db-instance-identifier", "managedrot",
+                            "--rotate-master-user-password", "--apply-immediately")
+    assert rc == 0, err
+    sm = server.client()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        second = managed_password(server, instance)["password"]
+        if second != first and not rotations(server):
+            break
+        time.sleep(0.05)
+    assert second != first
+    assert managed_password(server, instance)["username"] == "admin"
+    assert can_log_in(server, instance, "admin", second)
+    assert not can_log_in(server, instance, "admin", first)
+    assert describe_cli(server, "managedrot")["MasterUserSecret"]["SecretStatus"] == "active"
+    versions = stages(sm, arn)
+    assert sorted(map(tuple, versions.values())) == [("AWSCURRENT",), ("AWSPREVIOUS",)]
+
+    # Seven days later the scheduler rotates it again.
+    server.advance_clock(7 * 86400 + 60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        third = managed_password(server, instance)["password"]
+        if third != second and not rotations(server):
+            break
+        time.sleep(0.1)
+    assert third != second
+    assert can_log_in(server, instance, "admin", third)

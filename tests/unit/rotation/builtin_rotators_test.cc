@@ -55,8 +55,11 @@ class BuiltinRotatorsTest : public engine::NodeTest {
     ASSERT_TRUE(node.CreateUser("admin", master_password_, false,
                                 {Grant{engine::kMasterUserPrivileges, "*", true}})
                     .ok());
-    rotators_ = std::make_unique<BuiltinRotators>(
-        secrets_, BuiltinRotatorOptions{ca_->bundle_path(), std::chrono::milliseconds(5000)});
+    rotators_ = std::make_unique<BuiltinRotators>(secrets_, [&] {
+      BuiltinRotatorOptions options;
+      options.ca_file = ca_->bundle_path();
+      return options;
+    }());
   }
 
   Json DbSecret(const std::string& user, const std::string& password) const {
