@@ -259,10 +259,10 @@ const RestJsonProtocolService::Route* RestJsonProtocolService::Match(
       const Segment& s = route.segments[i];
       matches = s.label ? !path[i].empty() : s.text == path[i];
     }
-    for (const auto& [name, value] : route.query_literals) {
+    for (const auto& literal : route.query_literals) {
       if (!matches) break;
       matches = std::any_of(query.begin(), query.end(), [&](const auto& p) {
-        return p.first == name && (value.empty() || p.second == value);
+        return p.first == literal.first && (literal.second.empty() || p.second == literal.second);
       });
     }
     if (!matches) continue;
