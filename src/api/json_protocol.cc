@@ -43,9 +43,20 @@ ApiError SerializationError(std::string message) {
   return {"SerializationException", std::move(message), 400, false};
 }
 
-// Parses a request body into a JSON object. Never echoes the body: it may
-// hold a secret value.
-ApiResult<Json> ParseInput(std::string_view body) {
+HttpResponse JsonResponse(int status, const Json& body, const std::string& request_id) {
+  HttpResponse response;
+  response.status = status;
+  response.content_type = kContentType;
+  // Replacing invalid UTF-8 (which input validation already keeps out) means
+  // rendering never throws.
+  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  response.headers.emplace_back("x-amzn-RequestId", request_id);
+  return response;
+}
+
+}  // namespace
+
+ApiResult<Json> ParseJsonRequestBody(std::string_view body) {
   if (IsBlank(body)) return Json::object();
   if (!NestingWithin(body, kMaxNesting)) {
     return SerializationError("The request body nests JSON deeper than " +
@@ -71,19 +82,6 @@ ApiResult<Json> ParseInput(std::string_view body) {
   }
   return input;
 }
-
-HttpResponse JsonResponse(int status, const Json& body, const std::string& request_id) {
-  HttpResponse response;
-  response.status = status;
-  response.content_type = kContentType;
-  // Replacing invalid UTF-8 (which input validation already keeps out) means
-  // rendering never throws.
-  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  response.headers.emplace_back("x-amzn-RequestId", request_id);
-  return response;
-}
-
-}  // namespace
 
 void JsonProtocolService::Register(const std::string& operation, JsonHandler handler) {
   handlers_[operation] = std::move(handler);
@@ -112,7 +110,7 @@ HttpResponse JsonProtocolService::Handle(const RequestContext& ctx, const HttpRe
   }
   const std::string& operation = handler->first;
 
-  ApiResult<Json> input = ParseInput(req.body);
+  ApiResult<Json> input = ParseJsonRequestBody(req.body);
   if (!input.ok()) return ErrorResponse(input.error(), ctx.request_id);
   if (model_) {
     if (std::optional<ApiError> invalid = model_->ValidateInput(operation, *input)) {

@@ -27,6 +27,12 @@ namespace tandem::api {
 using Json = nlohmann::json;
 using JsonHandler = std::function<ApiResult<Json>(const RequestContext&, const Json& input)>;
 
+// A request body as a JSON object ({} when blank), or SerializationException
+// saying what is wrong (nesting deeper than 64 levels is refused before
+// parsing). Never echoes the body: it may hold a secret value. Shared by the
+// JSON 1.1 and REST-JSON protocols.
+ApiResult<Json> ParseJsonRequestBody(std::string_view body);
+
 class JsonProtocolService : public AwsService {
  public:
   JsonProtocolService(std::string signing_name, std::string target_prefix)

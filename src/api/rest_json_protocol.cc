@@ -11,8 +11,6 @@ namespace tandem::api {
 namespace {
 
 constexpr char kContentType[] = "application/json";
-// No AWS input nests deeper than a handful of levels (as json_protocol.cc).
-constexpr size_t kMaxNesting = 64;
 
 ApiError SerializationError(std::string message) {
   return {"SerializationException", std::move(message), 400, false};
@@ -78,48 +76,6 @@ std::vector<std::pair<std::string, std::string>> SplitQuery(std::string_view que
     out.emplace_back(std::move(*name), std::move(*value));
   }
   return out;
-}
-
-bool NestingWithin(std::string_view body, size_t limit) {
-  size_t depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : body) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > limit) return false;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return true;
-}
-
-// A JSON body as an object ({} when blank). Never echoes the body.
-ApiResult<Json> ParseJsonBody(std::string_view body) {
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return Json::object();
-  if (!NestingWithin(body, kMaxNesting)) {
-    return SerializationError("The request body nests JSON deeper than " +
-                              std::to_string(kMaxNesting) + " levels");
-  }
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    return SerializationError("The request body is not valid JSON (or not valid UTF-8)");
-  }
-  if (!parsed.is_object()) {
-    return SerializationError("The request body must be a JSON object, not " +
-                              std::string(parsed.type_name()));
-  }
-  return parsed;
 }
 
 const Json* FindShape(const Json& model, const std::string& name) {
@@ -309,7 +265,7 @@ ApiResult<RestJsonProtocolService::Decoded> RestJsonProtocolService::Decode(
 
   // The JSON body first: located members below take precedence.
   if (payload.empty()) {
-    ApiResult<Json> body = ParseJsonBody(req.body);
+    ApiResult<Json> body = ParseJsonRequestBody(req.body);
     if (!body.ok()) return body.error();
     for (auto& [name, value] : body->items()) {
       auto member = members.find(name);
@@ -323,7 +279,7 @@ ApiResult<RestJsonProtocolService::Decoded> RestJsonProtocolService::Decode(
     } else if (type == "string") {
       if (!req.body.empty()) out.input[payload] = req.body;
     } else {
-      ApiResult<Json> body = ParseJsonBody(req.body);
+      ApiResult<Json> body = ParseJsonRequestBody(req.body);
       if (!body.ok()) return body.error();
       out.input[payload] = std::move(*body);
     }

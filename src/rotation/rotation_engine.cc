@@ -190,6 +190,14 @@ void RotationEngine::Drive(RotationRecord record) {
         done = Status::InvalidArgument(completed.error().message);
       }
     }
+    if (!done.ok() && stopping_) {
+      // The engine stopped during the step (tandemd shutting down: a function
+      // has lost tandemd's API by then). Not the step's failure: it runs again
+      // at the next start, as after a crash.
+      spdlog::info("rotation of {} (version {}): stopped during {}; it resumes there",
+                   record.secret_arn, record.token, StepName(step));
+      return;
+    }
     if (!done.ok()) {
       ++record.attempts;
       record.last_error = std::string(StepName(step)) + " failed: " + done.ToString();

@@ -10,6 +10,8 @@
 //   killed between steps resumes at the step that did not complete. After
 //   finishSecret the secret's LastRotatedDate/NextRotationDate are set and
 //   the record goes.
+// - A step that fails while the engine is stopping is not counted as an
+//   attempt (it runs again at the next start).
 // - A failed step is retried with back-off (1 s, 2 s, 4 s, ...) up to
 //   max_attempts times; then the rotation is "failed": AWSPENDING stays on
 //   the new version and AWSCURRENT is untouched, as AWS leaves it, and it is

@@ -355,13 +355,17 @@ def global_variables(server, instance, zone, like, timeout=2.0):
 def redundancy_problems(server, instance, password, user=None):
     """Why a Multi-AZ instance (a fresh describe) is not fully redundant; [] when it is.
 
-    Fully redundant: available, MultiAZ, a running node in both zones, exactly one writable
-    node and it is the primary's zone, the standby read-only with both replication
-    threads running and no SQL error, and semi-sync ON on the primary.
+    Fully redundant: available, MultiAZ, tandemd itself reporting the standby in sync
+    (StatusInfos Normal), a running node in both zones, exactly one writable node and it is
+    the primary's zone, the standby read-only with both replication threads running and no
+    SQL error, and semi-sync ON on the primary.
     """
     problems = []
     if instance.get("DBInstanceStatus") != "available":
         problems.append(f"status {instance.get('DBInstanceStatus')}")
+    infos = instance.get("StatusInfos") or [{}]
+    if infos[0].get("Normal") is not True:
+        problems.append(f"tandemd does not report the standby in sync: {infos}")
     if not instance.get("MultiAZ"):
         problems.append("MultiAZ is not true")
     primary = instance.get("AvailabilityZone")

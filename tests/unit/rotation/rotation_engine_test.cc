@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -232,6 +233,60 @@ TEST_F(RotationEngineTest, ARestartedEngineResumesAtTheStepThatDidNotComplete) {
   const std::vector<std::string> calls = function_.calls();
   EXPECT_EQ(std::count(calls.begin(), calls.end(), "createSecret"), 1);
   EXPECT_EQ(std::count(calls.begin(), calls.end(), "setSecret"), 1);
+}
+
+// A step still running when the engine stops (tandemd shutting down) fails
+// because of the shutdown; that is no attempt of the step's, and the rotation
+// resumes at that step.
+class StepBlockedUntilReleased final : public FunctionInvoker {
+ public:
+  Status InvokeStep(const StepRequest&) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return released_; });
+    return Status::Unavailable("lost tandemd's API");
+  }
+  bool FunctionExists(const std::string&, const std::string& arn) override {
+    return arn == kFunction;
+  }
+  void WaitEntered() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return entered_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool released_ = false;
+};
+
+TEST_F(RotationEngineTest, AStepInterruptedByStopIsNotCountedAsAFailedAttempt) {
+  StepBlockedUntilReleased blocked;
+  RotationEngineOptions options;
+  options.tick = std::chrono::milliseconds(10);
+  engine_.reset();  // first: a destroyed engine unregisters the rotation starter
+  engine_ = std::make_unique<RotationEngine>(*store_, secrets_, blocked, clock_, options);
+  ASSERT_TRUE(engine_->Start().ok());
+  ASSERT_TRUE(Rotate().ok());
+  blocked.WaitEntered();
+  std::thread stopper([&] { engine_->Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // Stop has been asked
+  blocked.Release();
+  stopper.join();
+  auto records = engine_->Describe();
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ((*records)[0].next_step, 0);
+  EXPECT_EQ((*records)[0].attempts, 0);
+  EXPECT_EQ((*records)[0].state, "running");
+  EXPECT_EQ((*records)[0].last_error, "");
 }
 
 TEST_F(RotationEngineTest, TheSchedulerRotatesWhenDueAndCatchesUpOnce) {
