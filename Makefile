@@ -38,6 +38,7 @@ bench: build
 	bench/proxy.sh
 	bench/failover.sh
 	bench/replication_cost.sh
+	bench/rotation.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
