@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +23,11 @@ constexpr std::string_view kStorePrefix = "access-keys/";
 constexpr std::string_view kKeyIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 constexpr std::string_view kSecretAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+AccessKey RandomAccessKey() {
+  return AccessKey{"AKIA" + crypto::RandomString(16, kKeyIdAlphabet),
+                   crypto::RandomString(40, kSecretAlphabet)};
+}
 constexpr size_t kMaxKeyLength = 128;
 
 std::string StoreKey(const std::string& access_key_id) {
@@ -133,8 +139,7 @@ StatusOr<AccessKey> AccessKeyRegistry::LoadAndEnsureRoot() {
     }
     root = wanted;
   } else if (!root) {
-    AccessKey fresh{"AKIA" + crypto::RandomString(16, kKeyIdAlphabet),
-                    crypto::RandomString(40, kSecretAlphabet)};
+    AccessKey fresh = RandomAccessKey();
     writes.push_back(StoreWrite::Put(StoreKey(fresh.access_key_id),
                                      Record(master_, fresh, /*root=*/true),
                                      StoreWrite::kMustNotExist));
@@ -160,6 +165,21 @@ Status AccessKeyRegistry::Add(const AccessKey& key) {
   std::unique_lock lock(mu_);
   secrets_[key.access_key_id] = key.secret_access_key;
   return Status::Ok();
+}
+
+AccessKey AccessKeyRegistry::AddEphemeral(std::vector<std::string> services) {
+  AccessKey key = RandomAccessKey();
+  std::unique_lock lock(mu_);
+  secrets_[key.access_key_id] = key.secret_access_key;
+  scopes_[key.access_key_id] = std::move(services);
+  return key;
+}
+
+bool AccessKeyRegistry::Allows(const std::string& access_key_id, const std::string& service) const {
+  std::shared_lock lock(mu_);
+  auto it = scopes_.find(access_key_id);
+  if (it == scopes_.end()) return true;
+  return std::find(it->second.begin(), it->second.end(), service) != it->second.end();
 }
 
 std::optional<std::string> AccessKeyRegistry::SecretKeyFor(const std::string& access_key_id) const {

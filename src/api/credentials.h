@@ -6,7 +6,9 @@
 // and an AWS credentials file written to <data-dir>/credentials (mode 0600)
 // for the user's aws CLI and SDKs. The secret key is never logged.
 //
-// Later components (rotation functions) mint scoped keys through Add().
+// Rotation functions get an ephemeral key scoped to the services they need
+// (AddEphemeral): it lives only in this process's memory, so it dies with
+// tandemd, and the router refuses it for any other service.
 //
 // Thread-safety: Lookup may be called concurrently with Add.
 #pragma once
@@ -16,6 +18,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "common/status.h"
 #include "crypto/envelope.h"
@@ -33,6 +36,11 @@ class CredentialLookup {
   virtual ~CredentialLookup() = default;
   // The secret access key for access_key_id, or nullopt if unknown.
   virtual std::optional<std::string> SecretKeyFor(const std::string& access_key_id) const = 0;
+  // Whether the key may call service (a SigV4 signing name). Keys are
+  // unrestricted unless an implementation scopes them.
+  virtual bool Allows(const std::string& /*access_key_id*/, const std::string& /*service*/) const {
+    return true;
+  }
 };
 
 class AccessKeyRegistry : public CredentialLookup {
@@ -45,14 +53,20 @@ class AccessKeyRegistry : public CredentialLookup {
   StatusOr<AccessKey> LoadAndEnsureRoot();
   // Stores and enables a new key pair.
   Status Add(const AccessKey& key);
+  // A new random key pair, enabled in memory only (never stored), allowed
+  // only the given services (SigV4 signing names).
+  AccessKey AddEphemeral(std::vector<std::string> services);
 
   std::optional<std::string> SecretKeyFor(const std::string& access_key_id) const override;
+  bool Allows(const std::string& access_key_id, const std::string& service) const override;
 
  private:
   Store& store_;
   const crypto::MasterKey& master_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::string> secrets_;
+  // Keys limited to some services; keys absent here are unrestricted.
+  std::unordered_map<std::string, std::vector<std::string>> scopes_;
 };
 
 // Writes an AWS shared credentials file ([default] profile) at path, mode 0600,

@@ -135,6 +135,9 @@ HttpResponse JsonProtocolService::AuthError(const AuthFailure& failure,
     case AuthFailure::Kind::kUnknownKey:
       code = "UnrecognizedClientException";
       break;
+    case AuthFailure::Kind::kNotAuthorized:
+      code = "AccessDeniedException";
+      break;
     case AuthFailure::Kind::kSignatureMismatch:
     case AuthFailure::Kind::kExpired:
       code = "InvalidSignatureException";

@@ -104,6 +104,9 @@ HttpResponse QueryProtocolService::AuthError(const AuthFailure& failure,
     case AuthFailure::Kind::kUnknownKey:
       e = {"InvalidClientTokenId", failure.message, 403, false};
       break;
+    case AuthFailure::Kind::kNotAuthorized:
+      e = {"AccessDenied", failure.message, 403, false};
+      break;
     case AuthFailure::Kind::kSignatureMismatch:
     case AuthFailure::Kind::kExpired:
       break;

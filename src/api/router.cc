@@ -83,6 +83,15 @@ HttpResponse Router::Route(const HttpRequest& req) const {
   }
 
   auto it = services_.find(verified.caller.service);
+  if (!credentials_.Allows(verified.caller.access_key_id, verified.caller.service)) {
+    AwsService& renderer = it != services_.end() ? *it->second : FallbackProtocol();
+    return renderer.AuthError(
+        {AuthFailure::Kind::kNotAuthorized,
+         "The access key " + verified.caller.access_key_id + " is not authorized to call " +
+             verified.caller.service + ": its scope is limited to other services",
+         verified.caller.service},
+        request_id);
+  }
   if (it == services_.end()) {
     std::string served;
     for (const auto& [name, service] : services_) {

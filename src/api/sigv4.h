@@ -28,7 +28,16 @@ struct Caller {
 // MissingAuthenticationToken, IncompleteSignature, InvalidClientTokenId,
 // SignatureDoesNotMatch).
 struct AuthFailure {
-  enum class Kind { kMissing, kIncomplete, kUnknownKey, kSignatureMismatch, kExpired };
+  // kNotAuthorized: a valid signature by a key whose scope excludes the
+  // service (AccessDeniedException / AccessDenied).
+  enum class Kind {
+    kMissing,
+    kIncomplete,
+    kUnknownKey,
+    kSignatureMismatch,
+    kExpired,
+    kNotAuthorized
+  };
   Kind kind;
   std::string message;  // AWS's wording; never contains the expected signature
   std::string service;  // the service named in the scope, if it could be parsed ("" otherwise)

@@ -12,7 +12,7 @@
 // shows it; rotated to function.log.1 past 1 MiB). Python functions (every
 // python3.x runtime) run with the host's /usr/bin/python3 through
 // PythonRunner, with SECRETS_MANAGER_ENDPOINT (and AWS_ENDPOINT_URL_
-// SECRETSMANAGER) pointing at tandemd, tandemd's credentials, AWS_REGION /
+// SECRETSMANAGER) pointing at tandemd, the credentials of options.credentials, AWS_REGION /
 // AWS_DEFAULT_REGION of the function, AWS_CA_BUNDLE when tandemd serves HTTPS,
 // and the function's Environment.Variables (Tandem's endpoint variables win
 // over the function's, so templates configured for AWS's endpoint reach
@@ -58,7 +58,8 @@ struct FunctionServiceOptions {
   std::string ca_bundle_path;
   // Whether api_endpoint is HTTPS (functions then get AWS_CA_BUNDLE).
   bool api_tls = false;
-  // The credentials functions get (tandemd's own: Tandem has no IAM to scope them).
+  // The credentials functions get: tandemd passes an ephemeral key scoped to
+  // Secrets Manager (api::AccessKeyRegistry::AddEphemeral).
   api::AccessKey credentials;
   PythonRunnerOptions runner;
   // Largest accepted code zip, decoded (the API's request body cap comes first).

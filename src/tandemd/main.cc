@@ -359,7 +359,9 @@ int main(int argc, char** argv) {
                                   ":" + std::to_string(listen->port);
   function_options.api_tls = f.tls;
   function_options.ca_bundle_path = ca->bundle_path();
-  function_options.credentials = root;
+  // Functions get a key of their own, valid only while this tandemd runs and
+  // only for Secrets Manager (what rotation functions call).
+  function_options.credentials = keys.AddEphemeral({"secretsmanager"});
   tandem::functions::FunctionService functions(*store, service_clock, function_options);
   auto lambda_api =
       OrDie(tandem::api::RestJsonProtocolService::LoadEmbedded("lambda", "lambda"), "lambda model");

@@ -198,11 +198,19 @@ def lambda_handler(event, context):
     with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
         with ctx.wrap_socket(sock, server_hostname=url.hostname) as tls:
             verified = tls.version()
+    # The function's key is scoped to Secrets Manager: RDS refuses it.
+    rds = boto3.client("rds", endpoint_url=os.environ["SECRETS_MANAGER_ENDPOINT"])
+    try:
+        rds.describe_db_instances()
+        rds_error = None
+    except Exception as e:  # botocore ClientError
+        rds_error = getattr(e, "response", {}).get("Error", {}).get("Code", repr(e))
     pki = open("/etc/pki/tls/cert.pem").read()
     bundle = open("rds-combined-ca-bundle.pem").read()
     # Digests, not the files: answers stay small.
     return {"value": value, "verified": verified, "pki_ends_with_bundle": pki.endswith(bundle),
-            "bundle_sha256": hashlib.sha256(bundle.encode()).hexdigest(), "uid": os.getuid()}
+            "bundle_sha256": hashlib.sha256(bundle.encode()).hexdigest(), "uid": os.getuid(),
+            "rds_error": rds_error, "key": os.environ["AWS_ACCESS_KEY_ID"]}
 """
 
 
@@ -217,6 +225,8 @@ def test_function_reaches_secrets_manager_with_its_environment(tandemd):
     payload = json.loads(r["Payload"].read())
     assert "FunctionError" not in r, (payload, base64.b64decode(r["LogResult"]).decode())
     assert payload["value"] == '{"password": "s3cr3t"}'
+    assert payload["rds_error"] == "AccessDenied"
+    assert payload["key"] != server.credentials()[0], "functions never get the root key"
     tandem_ca = open(server.ca_bundle).read()
     assert payload["bundle_sha256"] == hashlib.sha256(tandem_ca.encode()).hexdigest()
     if os.geteuid() == 0:

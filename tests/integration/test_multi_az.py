@@ -18,6 +18,7 @@ import shutil
 import statistics
 import time
 
+import pymysql
 import pytest
 from botocore.exceptions import ClientError
 
@@ -477,6 +478,44 @@ def test_frozen_primary_is_failed_over_and_never_writable_again(maz_tandemd, cle
     assert watch.violations == [], watch.violations
     assert_nothing_lost(server, instance, ledger)
     wait_messages(server, ident, FAILOVER_COMPLETED, 1)
+
+
+def test_primary_alive_but_unreachable_by_tandemd_is_fenced_and_failed_over(maz_tandemd,
+                                                                            cleanup):
+    """A zone cut as tandemd sees it: the primary's process runs but tandemd cannot reach it
+    (its admin socket is moved away and tandemd's open sessions on it are killed, so every
+    probe fails while clients could still talk to it). After the hang timeout tandemd fences it (kills it), promotes the standby and
+    points the endpoint there: one writable node, no acknowledged write lost."""
+    server = maz_tandemd
+    ident = "maz-cutoff"
+    instance = create_multi_az(server, ident, cleanup)
+    socket = os.path.join(instance_nodes_dir(server, instance), ZONE_A, "run", "mariadbd.sock")
+    with running(ledger_for(server, instance), probe_for(server, instance),
+                 WritableWatch(server, instance)) as (ledger, probe, watch):
+        time.sleep(1.0)
+        pid = node_pids_by_zone(server, instance)[ZONE_A]
+        os.rename(socket, socket + ".cut")
+        cut = pymysql.connect(unix_socket=socket + ".cut", user="root", autocommit=True)
+        with cut:
+            for (session,) in query(cut, "SELECT id FROM information_schema.processlist "
+                                         "WHERE user = 'root' AND id <> CONNECTION_ID()"):
+                try:
+                    query(cut, f"KILL CONNECTION {int(session)}")
+                except pymysql.err.OperationalError:
+                    pass  # already gone
+        instance = wait_primary(server, ident, ZONE_B)
+        probe.wait_ack_after(time.monotonic(), 10)
+        assert not process_alive(pid), "the unreachable primary was not fenced"
+        instance = wait_redundant(server, ident, PASSWORD, timeout=REDUNDANCY_TIMEOUT,
+                                  also=lambda i: i["AvailabilityZone"] == ZONE_B)
+        time.sleep(0.5)
+    print(f"\nprimary unreachable by tandemd: {probe.summary()}")
+    assert probe.unavailability() < 5.0, probe.summary()
+    assert writable_nodes(server, instance, PASSWORD) == [ZONE_B]
+    assert watch.violations == [], watch.violations
+    assert_nothing_lost(server, instance, ledger)
+    messages = event_messages(server, ident)
+    assert any(m.startswith(FAILOVER_COMPLETED) for m in messages), messages
 
 
 def test_killed_standby_does_not_interrupt_the_primary_and_is_restarted(maz_tandemd, cleanup):

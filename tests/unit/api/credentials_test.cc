@@ -213,3 +213,30 @@ TEST(WriteCredentialsFile, WritesAnAwsProfileWithMode0600) {
 
 }  // namespace
 }  // namespace tandem::api
+
+namespace tandem::api {
+namespace {
+
+TEST(ScopedKeysTest, AnEphemeralKeyIsValidOnlyForItsServicesAndOnlyInMemory) {
+  MapStore store;
+  const crypto::MasterKey master = crypto::MasterKey::FromBytes(std::string(32, 'm'));
+  AccessKeyRegistry registry(store, master);
+  auto root = registry.LoadAndEnsureRoot();
+  ASSERT_TRUE(root.ok()) << root.status().ToString();
+  const AccessKey scoped = registry.AddEphemeral({"secretsmanager"});
+  EXPECT_EQ(scoped.access_key_id.rfind("AKIA", 0), 0u);
+  EXPECT_NE(scoped.access_key_id, root->access_key_id);
+  EXPECT_EQ(registry.SecretKeyFor(scoped.access_key_id), scoped.secret_access_key);
+  EXPECT_TRUE(registry.Allows(scoped.access_key_id, "secretsmanager"));
+  EXPECT_FALSE(registry.Allows(scoped.access_key_id, "rds"));
+  EXPECT_FALSE(registry.Allows(scoped.access_key_id, "lambda"));
+  EXPECT_TRUE(registry.Allows(root->access_key_id, "rds")) << "the root key is unrestricted";
+
+  AccessKeyRegistry after_restart(store, master);
+  ASSERT_TRUE(after_restart.LoadAndEnsureRoot().ok());
+  EXPECT_FALSE(after_restart.SecretKeyFor(scoped.access_key_id).has_value())
+      << "an ephemeral key never reaches the store";
+}
+
+}  // namespace
+}  // namespace tandem::api
