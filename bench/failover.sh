@@ -32,35 +32,10 @@ single_az=${SINGLE_AZ:-0}
 case "$trials" in ''|*[!0-9]*) echo "N must be a number of trials" >&2; exit 2 ;; esac
 [ $# -eq 0 ] || { echo "usage: [N=20] [SINGLE_AZ=1] $0" >&2; exit 2; }
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${TANDEM_BIN_DIR:-$root/build/bin}
-[ -x "$bin/tandemd" ] || { echo "build first: make build" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "$0 needs root (network namespace)" >&2; exit 1; }
-PATH=$PATH:/usr/sbin
+. "$(dirname "$0")/lib/tandemd_bench.sh"
+bench_init failover
 
-ns=tandem-bench-failover-$$
-# Short, and passable by the nodes' account (mariadbd does not run as root).
-work=$(mktemp -d /tmp/tfo.XXXXXX)
-chmod 711 "$work"
-tandemd_pid=
-cleanup() {
-  [ -n "$tandemd_pid" ] && kill "$tandemd_pid" 2>/dev/null && wait "$tandemd_pid" 2>/dev/null || true
-  # Engine nodes outlive tandemd by design: stop the ones started here, by pid
-  # (SIGKILL also ends a node left SIGSTOPped).
-  for cmdline in /proc/[0-9]*/cmdline; do
-    pid=${cmdline#/proc/}; pid=${pid%/cmdline}
-    if { tr '\0' ' ' <"$cmdline"; } 2>/dev/null | grep -q -- "--defaults-file=$work/nodes/"; then
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  done
-  ip netns del "$ns" 2>/dev/null || true
-  [ -n "${KEEP_LOG:-}" ] && cp "$work/tandemd.log" "$KEEP_LOG"
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
+bench_netns
 port=4566
 # `ip netns exec` execs tandemd, so $! is tandemd itself.
 ip netns exec "$ns" "$bin/tandemd" --data-dir "$work" --listen "127.0.0.1:$port" \

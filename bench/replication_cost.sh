@@ -37,33 +37,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${TANDEM_BIN_DIR:-$root/build/bin}
-[ -x "$bin/tandemd" ] || { echo "build first: make build" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "$0 needs root (network namespace)" >&2; exit 1; }
+. "$(dirname "$0")/lib/tandemd_bench.sh"
+bench_init repl
 for tool in sysbench gcc ip; do
   command -v $tool >/dev/null || [ -x /usr/sbin/$tool ] || { echo "missing $tool: scripts/deps" >&2; exit 1; }
 done
 [ -f /usr/include/mariadb/mysql.h ] || { echo "missing libmariadb-dev (mysql.h)" >&2; exit 1; }
-PATH=$PATH:/usr/sbin
-
-ns=tandem-bench-repl-$$
-work=$(mktemp -d /tmp/trc.XXXXXX)
-chmod 711 "$work"
-tandemd_pid=
-cleanup() {
-  [ -n "$tandemd_pid" ] && kill "$tandemd_pid" 2>/dev/null && wait "$tandemd_pid" 2>/dev/null || true
-  for cmdline in /proc/[0-9]*/cmdline; do
-    pid=${cmdline#/proc/}; pid=${pid%/cmdline}
-    if { tr '\0' ' ' <"$cmdline"; } 2>/dev/null | grep -q -- "--defaults-file=$work/nodes/"; then
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  done
-  ip netns del "$ns" 2>/dev/null || true
-  [ -n "${KEEP_LOG:-}" ] && cp "$work/tandemd.log" "$KEEP_LOG"
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 # sysbench's TLS, made usable: no client certificate, Tandem's CA, verified server.
 cat >"$work/sb_tls.c" <<'EOF'
@@ -85,8 +64,7 @@ int mysql_ssl_set(MYSQL *mysql, const char *key, const char *cert, const char *c
 EOF
 gcc -shared -fPIC -O2 -Wall -I/usr/include/mariadb -o "$work/sb_tls.so" "$work/sb_tls.c" -ldl -lmariadb
 
-ip netns add "$ns"
-ip netns exec "$ns" ip link set lo up
+bench_netns
 port=4566
 ip netns exec "$ns" "$bin/tandemd" --data-dir "$work" --listen "127.0.0.1:$port" \
   --endpoint-mode kernel >"$work/tandemd.log" 2>&1 &

@@ -29,31 +29,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-bin=${TANDEM_BIN_DIR:-$root/build/bin}
-[ -x "$bin/tandemd" ] || { echo "build first: make build" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "$0 needs root (engine nodes run as the mysql account)" >&2; exit 1; }
-
-# Short, and passable by the nodes' account (mariadbd does not run as root).
-work=$(mktemp -d /tmp/trb.XXXXXX)
-chmod 711 "$work"
-tandemd_pid=
-cleanup() {
-  if [ -n "$tandemd_pid" ]; then
-    kill "$tandemd_pid" 2>/dev/null || true
-    wait "$tandemd_pid" 2>/dev/null || true
-  fi
-  # Engine nodes outlive tandemd by design: stop the ones started here, by pid.
-  for cmdline in /proc/[0-9]*/cmdline; do
-    pid=${cmdline#/proc/}; pid=${pid%/cmdline}
-    if tr '\0' ' ' <"$cmdline" 2>/dev/null | grep -q -- "--defaults-file=$work/nodes/"; then
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  done
-  [ -n "${KEEP_LOG:-}" ] && cp "$work/tandemd.log" "$KEEP_LOG"
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib/tandemd_bench.sh"
+bench_init rotation
 
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin/tandemd" --data-dir "$work" --listen "127.0.0.1:$port" --endpoint-mode userspace \

@@ -122,28 +122,26 @@ HttpResponse JsonProtocolService::Handle(const RequestContext& ctx, const HttpRe
   return JsonResponse(200, output.value(), ctx.request_id);
 }
 
-HttpResponse JsonProtocolService::AuthError(const AuthFailure& failure,
-                                            const std::string& request_id) {
-  const char* code = "InvalidSignatureException";
-  switch (failure.kind) {
+const char* JsonAuthErrorCode(AuthFailure::Kind kind) {
+  switch (kind) {
     case AuthFailure::Kind::kMissing:
-      code = "MissingAuthenticationTokenException";
-      break;
+      return "MissingAuthenticationTokenException";
     case AuthFailure::Kind::kIncomplete:
-      code = "IncompleteSignatureException";
-      break;
+      return "IncompleteSignatureException";
     case AuthFailure::Kind::kUnknownKey:
-      code = "UnrecognizedClientException";
-      break;
+      return "UnrecognizedClientException";
     case AuthFailure::Kind::kNotAuthorized:
-      code = "AccessDeniedException";
-      break;
+      return "AccessDeniedException";
     case AuthFailure::Kind::kSignatureMismatch:
     case AuthFailure::Kind::kExpired:
-      code = "InvalidSignatureException";
       break;
   }
-  return ErrorResponse({code, failure.message, 400, false}, request_id);
+  return "InvalidSignatureException";
+}
+
+HttpResponse JsonProtocolService::AuthError(const AuthFailure& failure,
+                                            const std::string& request_id) {
+  return ErrorResponse({JsonAuthErrorCode(failure.kind), failure.message, 400, false}, request_id);
 }
 
 HttpResponse JsonProtocolService::ErrorResponse(const ApiError& e, const std::string& request_id) {

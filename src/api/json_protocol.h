@@ -33,6 +33,10 @@ using JsonHandler = std::function<ApiResult<Json>(const RequestContext&, const J
 // JSON 1.1 and REST-JSON protocols.
 ApiResult<Json> ParseJsonRequestBody(std::string_view body);
 
+// The error code JSON protocols (JSON 1.1 and REST-JSON) give an
+// authentication failure, e.g. "UnrecognizedClientException".
+const char* JsonAuthErrorCode(AuthFailure::Kind kind);
+
 class JsonProtocolService : public AwsService {
  public:
   JsonProtocolService(std::string signing_name, std::string target_prefix)

@@ -403,26 +403,7 @@ HttpResponse RestJsonProtocolService::Render(const std::string& operation, const
 
 HttpResponse RestJsonProtocolService::AuthError(const AuthFailure& failure,
                                                 const std::string& request_id) {
-  const char* code = "InvalidSignatureException";
-  switch (failure.kind) {
-    case AuthFailure::Kind::kMissing:
-      code = "MissingAuthenticationTokenException";
-      break;
-    case AuthFailure::Kind::kIncomplete:
-      code = "IncompleteSignatureException";
-      break;
-    case AuthFailure::Kind::kUnknownKey:
-      code = "UnrecognizedClientException";
-      break;
-    case AuthFailure::Kind::kNotAuthorized:
-      code = "AccessDeniedException";
-      break;
-    case AuthFailure::Kind::kSignatureMismatch:
-    case AuthFailure::Kind::kExpired:
-      code = "InvalidSignatureException";
-      break;
-  }
-  return ErrorResponse({code, failure.message, 403, false}, request_id);
+  return ErrorResponse({JsonAuthErrorCode(failure.kind), failure.message, 403, false}, request_id);
 }
 
 HttpResponse RestJsonProtocolService::ErrorResponse(const ApiError& e,
