@@ -94,8 +94,6 @@ void RotationEngine::Begin(const secrets::RotationRequest& request) {
       record.secret_arn = request.secret_arn;
       record.token = request.token;
       record.started_ms = clock_.NowMillis();
-      record.test_only = request.test_only;
-      if (record.test_only) record.next_step = static_cast<int>(Step::kTestSecret);
     }
     record.function_arn = request.function_arn;
     record.state = kRunning;  // a reattempt runs again at once
@@ -170,50 +168,7 @@ void RotationEngine::RunDue() {
   }
 }
 
-// RotateImmediately=false, as AWS: "tests the rotation configuration by
-// running the testSecret step ... The test creates an AWSPENDING version of
-// the secret and then removes it." One attempt; the outcome is logged.
-void RotationEngine::TestConfiguration(const RotationRecord& record) {
-  const std::string& arn = record.secret_arn;
-  Status tested = Status::Ok();
-  auto current = secrets_.Invoke(record.region, "GetSecretValue", {{"SecretId", arn}});
-  if (!current.ok()) {
-    tested = Status::InvalidArgument(current.error().code + ": " + current.error().message);
-  } else {
-    api::Json copy = {
-        {"SecretId", arn}, {"ClientRequestToken", record.token}, {"VersionStages", {"AWSPENDING"}}};
-    for (const char* field : {"SecretString", "SecretBinary"}) {
-      if (current->contains(field)) copy[field] = (*current)[field];
-    }
-    auto staged = secrets_.Invoke(record.region, "PutSecretValue", copy);
-    if (!staged.ok()) {
-      tested = Status::InvalidArgument(staged.error().code + ": " + staged.error().message);
-    } else {
-      tested = functions_.InvokeStep(
-          {record.region, record.function_arn, arn, record.token, Step::kTestSecret});
-      auto removed = secrets_.Invoke(record.region, "UpdateSecretVersionStage",
-                                     {{"SecretId", arn},
-                                      {"VersionStage", "AWSPENDING"},
-                                      {"RemoveFromVersionId", record.token}});
-      if (!removed.ok()) {
-        spdlog::warn("rotation test of {}: cannot remove AWSPENDING from {}: {}", arn, record.token,
-                     removed.error().message);
-      }
-    }
-  }
-  if (tested.ok()) {
-    spdlog::info("rotation test of {} with {}: testSecret passed", arn, record.function_arn);
-  } else {
-    spdlog::warn("rotation test of {} with {}: testSecret failed: {}", arn, record.function_arn,
-                 tested.ToString());
-  }
-  if (Status dropped = Drop(record); !dropped.ok()) {
-    spdlog::warn("rotation test of {}: cannot remove its record: {}", arn, dropped.ToString());
-  }
-}
-
 void RotationEngine::Drive(RotationRecord record) {
-  if (record.test_only) return TestConfiguration(record);
   if (!StillPending(record)) {
     spdlog::info(
         "rotation of {} (version {}): dropped, the secret or its AWSPENDING version is "

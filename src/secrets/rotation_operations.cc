@@ -5,8 +5,8 @@
 // with RotateImmediately (the default), adds the rotation's AWSPENDING
 // placeholder version (ClientRequestToken as its id) in the same
 // transaction, then hands the rotation to the starter (the rotation engine).
-// RotateImmediately=false stores the configuration and asks the engine to
-// test it (testSecret only, as AWS does); the scheduler rotates when due.
+// RotateImmediately=false stores the configuration only: the scheduler
+// rotates when it is due.
 
 #include "secrets/rotation_rules.h"
 #include "secrets/secrets_errors.h"
@@ -75,9 +75,6 @@ Result SecretsService::Impl::RotateSecret(const Call& call, const Json& input) {
           change.changed = true;
           change.response["VersionId"] = token;
           start = RotationRequest{call.region, secret.arn, settings.lambda_arn, token};
-        } else if (rotation_starter) {
-          start = RotationRequest{call.region, secret.arn, settings.lambda_arn, token,
-                                  /*test_only=*/true};
         }
         return change;
       });

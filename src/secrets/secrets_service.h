@@ -45,15 +45,11 @@ struct SecretsOptions {
 
 // A rotation RotateSecret asks the rotation engine to run: the secret's
 // AWSPENDING placeholder version `token` exists (committed) when it is asked.
-// test_only (RotateImmediately=false): no placeholder; the engine tests the
-// configuration as AWS does, running only testSecret against an AWSPENDING
-// copy of the current value that it then removes.
 struct RotationRequest {
   std::string region;
   std::string secret_arn;
   std::string function_arn;
   std::string token;
-  bool test_only = false;
 };
 
 class SecretsService {
