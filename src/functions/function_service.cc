@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "crypto/digest.h"
@@ -27,6 +28,16 @@ constexpr int kDefaultMaxItems = 50;
 ApiError NotFound(const std::string& message) {
   return {"ResourceNotFoundException", message, 404, false};
 }
+// PreconditionFailedException when the request names a RevisionId other
+// than the function's current one.
+std::optional<ApiError> StaleRevision(const Json& in, const FunctionRecord& record) {
+  if (!in.contains("RevisionId") || in["RevisionId"] == record.revision_id) return std::nullopt;
+  return ApiError{"PreconditionFailedException",
+                  "The Revision Id provided does not match the latest Revision Id. Call the "
+                  "GetFunction/GetAlias API to retrieve the latest Revision Id",
+                  412, false};
+}
+
 ApiError Conflict(const std::string& message) {
   return {"ResourceConflictException", message, 409, false};
 }
@@ -339,12 +350,7 @@ ApiResult<Json> FunctionService::UpdateFunctionCode(const RequestContext& ctx, c
         "Tandem accepts function code only as a zip file (ZipFile; aws lambda "
         "update-function-code --zip-file fileb://function.zip)");
   }
-  if (in.contains("RevisionId") && in["RevisionId"] != loaded->record.revision_id) {
-    return ApiError{"PreconditionFailedException",
-                    "The Revision Id provided does not match the latest Revision Id. Call the "
-                    "GetFunction/GetAlias API to retrieve the latest Revision Id",
-                    412, false};
-  }
+  if (auto stale = StaleRevision(in, loaded->record)) return *stale;
   FunctionRecord r = loaded->record;
   const std::string old_path = CodePath(r);
   auto stored = StoreCode(r, in["ZipFile"].get<std::string>());
@@ -360,12 +366,7 @@ ApiResult<Json> FunctionService::UpdateFunctionConfiguration(const RequestContex
                                                              const Json& in) {
   auto loaded = LoadReference(ctx, in);
   if (!loaded.ok()) return loaded.error();
-  if (in.contains("RevisionId") && in["RevisionId"] != loaded->record.revision_id) {
-    return ApiError{"PreconditionFailedException",
-                    "The Revision Id provided does not match the latest Revision Id. Call the "
-                    "GetFunction/GetAlias API to retrieve the latest Revision Id",
-                    412, false};
-  }
+  if (auto stale = StaleRevision(in, loaded->record)) return *stale;
   FunctionRecord r = loaded->record;
   r.runtime = in.value("Runtime", r.runtime);
   r.handler = in.value("Handler", r.handler);
@@ -402,12 +403,7 @@ ApiResult<Json> FunctionService::AddPermission(const RequestContext& ctx, const 
   auto loaded = LoadReference(ctx, in);
   if (!loaded.ok()) return loaded.error();
   FunctionRecord r = loaded->record;
-  if (in.contains("RevisionId") && in["RevisionId"] != r.revision_id) {
-    return ApiError{"PreconditionFailedException",
-                    "The Revision Id provided does not match the latest Revision Id. Call the "
-                    "GetFunction/GetAlias API to retrieve the latest Revision Id",
-                    412, false};
-  }
+  if (auto stale = StaleRevision(in, r)) return *stale;
   const std::string sid = in.value("StatementId", "");
   for (const Json& statement : r.policy_statements) {
     if (statement.value("Sid", "") == sid) {
@@ -440,12 +436,7 @@ ApiResult<Json> FunctionService::RemovePermission(const RequestContext& ctx, con
   auto loaded = LoadReference(ctx, in);
   if (!loaded.ok()) return loaded.error();
   FunctionRecord r = loaded->record;
-  if (in.contains("RevisionId") && in["RevisionId"] != r.revision_id) {
-    return ApiError{"PreconditionFailedException",
-                    "The Revision Id provided does not match the latest Revision Id. Call the "
-                    "GetFunction/GetAlias API to retrieve the latest Revision Id",
-                    412, false};
-  }
+  if (auto stale = StaleRevision(in, r)) return *stale;
   const std::string sid = in.value("StatementId", "");
   auto it = std::find_if(r.policy_statements.begin(), r.policy_statements.end(),
                          [&](const Json& s) { return s.value("Sid", "") == sid; });
