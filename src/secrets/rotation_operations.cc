@@ -61,11 +61,9 @@ Result SecretsService::Impl::RotateSecret(const Call& call, const Json& input) {
         // run otherwise); only a schedule makes it automatic (NextRotationDate).
         settings.enabled = true;
         const int64_t now = Now();
-        settings.next_rotation_ms =
-            settings.enabled
-                ? NextRotationMillis(settings.rules,
-                                     settings.last_rotated_ms ? settings.last_rotated_ms : now)
-                : 0;
+        // 0 without a schedule: rotation is enabled but never automatic.
+        settings.next_rotation_ms = NextRotationMillis(
+            settings.rules, settings.last_rotated_ms ? settings.last_rotated_ms : now);
         secret.rotation = settings;
         secret.last_changed_ms = now;
         SecretChange change;

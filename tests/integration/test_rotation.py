@@ -238,13 +238,18 @@ def test_managed_master_password_rotates_on_demand_and_every_seven_days(db):
                             "--rotate-master-user-password", "--apply-immediately")
     assert rc == 0, err
     sm = server.client()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        second = managed_password(server, instance)["password"]
-        if second != first and not rotations(server):
-            break
-        time.sleep(0.05)
-    assert second != first
+
+    def next_password(previous):
+        """The managed password once a rotation replaced previous and finished."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            current = managed_password(server, instance)["password"]
+            if current != previous and not rotations(server):
+                return current
+            time.sleep(0.05)
+        raise AssertionError(f"the managed password was not rotated: {rotations(server)}")
+
+    second = next_password(first)
     assert managed_password(server, instance)["username"] == "admin"
     assert can_log_in(server, instance, "admin", second)
     assert not can_log_in(server, instance, "admin", first)
@@ -254,11 +259,5 @@ def test_managed_master_password_rotates_on_demand_and_every_seven_days(db):
 
     # Seven days later the scheduler rotates it again.
     server.advance_clock(7 * 86400 + 60)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        third = managed_password(server, instance)["password"]
-        if third != second and not rotations(server):
-            break
-        time.sleep(0.1)
-    assert third != second
+    third = next_password(second)
     assert can_log_in(server, instance, "admin", third)
