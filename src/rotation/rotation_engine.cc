@@ -94,6 +94,8 @@ void RotationEngine::Begin(const secrets::RotationRequest& request) {
       record.secret_arn = request.secret_arn;
       record.token = request.token;
       record.started_ms = clock_.NowMillis();
+      record.test_only = request.test_only;
+      if (record.test_only) record.next_step = static_cast<int>(Step::kTestSecret);
     }
     record.function_arn = request.function_arn;
     record.state = kRunning;  // a reattempt runs again at once
@@ -168,7 +170,39 @@ void RotationEngine::RunDue() {
   }
 }
 
+// RotateImmediately=false, as AWS: "tests the rotation configuration by
+// running the testSecret step ... The test creates an AWSPENDING version of
+// the secret and then removes it." RotateSecret staged the copy (version
+// record.token); one attempt, then the copy goes whatever the outcome.
+void RotationEngine::TestConfiguration(const RotationRecord& record) {
+  const std::string& arn = record.secret_arn;
+  Status tested = functions_.InvokeStep(
+      {record.region, record.function_arn, arn, record.token, Step::kTestSecret});
+  if (!tested.ok() && stopping_) {
+    spdlog::info("rotation test of {}: stopped during testSecret; it runs again at the next start",
+                 arn);
+    return;
+  }
+  if (tested.ok()) {
+    spdlog::info("rotation test of {} with {}: testSecret passed", arn, record.function_arn);
+  } else {
+    spdlog::warn("rotation test of {} with {}: testSecret failed: {}", arn, record.function_arn,
+                 tested.ToString());
+  }
+  auto ended = secrets_.EndRotationTest(record.region, arn, record.token);
+  if (!ended.ok() && ended.error().code != "ResourceNotFoundException") {
+    // The record stays: the next pass ends the test again.
+    spdlog::warn("rotation test of {}: cannot remove its AWSPENDING copy {}: {}", arn, record.token,
+                 ended.error().message);
+    return;
+  }
+  if (Status dropped = Drop(record); !dropped.ok()) {
+    spdlog::warn("rotation test of {}: cannot remove its record: {}", arn, dropped.ToString());
+  }
+}
+
 void RotationEngine::Drive(RotationRecord record) {
+  if (record.test_only) return TestConfiguration(record);
   if (!StillPending(record)) {
     spdlog::info(
         "rotation of {} (version {}): dropped, the secret or its AWSPENDING version is "

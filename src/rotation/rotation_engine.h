@@ -23,6 +23,9 @@
 //   that have no rotation in progress are rotated (RotateSecret as an
 //   internal caller), once each, also those whose time passed while tandemd
 //   was down.
+// - RotateImmediately=false: testSecret only, once, against an AWSPENDING
+//   copy of the current value that is removed afterwards (AWS's test of a
+//   rotation configuration); the outcome is logged.
 // - A rotation whose secret was deleted, or whose AWSPENDING version is gone
 //   (CancelRotateSecret and a label moved by hand), is dropped.
 //
@@ -100,6 +103,7 @@ class RotationEngine {
   // Runs record's remaining steps; returns when it is done, failed a step,
   // or the engine stops.
   void Drive(RotationRecord record);
+  void TestConfiguration(const RotationRecord& record);
   Status Save(const RotationRecord& record);
   Status Drop(const RotationRecord& record);
   // Whether the rotation still has a secret and its AWSPENDING version.

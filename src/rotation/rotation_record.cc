@@ -6,7 +6,7 @@ namespace tandem::rotation {
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RotationRecord, region, secret_arn, function_arn,
                                                 token, next_step, state, attempts, last_error,
-                                                started_ms, next_attempt_ms)
+                                                started_ms, next_attempt_ms, test_only)
 
 std::string EncodeRotationRecord(const RotationRecord& record) {
   return nlohmann::json(record).dump();

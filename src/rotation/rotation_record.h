@@ -30,6 +30,9 @@ struct RotationRecord {
   std::string last_error;
   int64_t started_ms = 0;
   int64_t next_attempt_ms = 0;
+  // RotateImmediately=false: only testSecret, once, against an AWSPENDING
+  // copy of the current value that is removed afterwards.
+  bool test_only = false;
 
   static std::string StoreKey(const std::string& region, const std::string& token) {
     return "rotations/" + region + "/" + token;

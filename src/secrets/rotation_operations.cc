@@ -5,12 +5,20 @@
 // with RotateImmediately (the default), adds the rotation's AWSPENDING
 // placeholder version (ClientRequestToken as its id) in the same
 // transaction, then hands the rotation to the starter (the rotation engine).
-// RotateImmediately=false stores the configuration only: the scheduler
-// rotates when it is due.
+// RotateImmediately=false stores the configuration and, as AWS does, tests
+// it: a copy of the current value becomes version ClientRequestToken with
+// AWSPENDING in the same transaction, and the engine runs testSecret alone,
+// then EndRotationTest removes the copy. Staging the copy here, under the
+// secret's compare-and-swap, is what keeps a test from taking AWSPENDING
+// from a rotation that starts at the same moment: whichever commits second
+// sees the other's AWSPENDING and is refused.
+
+#include <algorithm>
 
 #include "secrets/rotation_rules.h"
 #include "secrets/secrets_errors.h"
 #include "secrets/secrets_service_impl.h"
+#include "secrets/store_keys.h"
 
 namespace tandem::secrets {
 
@@ -23,6 +31,8 @@ Result SecretsService::Impl::RotateSecret(const Call& call, const Json& input) {
     if (auto error = CheckRotationRules(*new_rules)) return *error;
   }
   const bool rotate_now = input.value("RotateImmediately", true);
+  const bool test_configuration =
+      !rotate_now && rotation_starter && !(call.internal && input.value("SkipRotationTest", false));
 
   std::optional<RotationRequest> start;  // what to hand the engine once committed
   Result result =
@@ -37,7 +47,9 @@ Result SecretsService::Impl::RotateSecret(const Call& call, const Json& input) {
         const SecretVersion* pending = secret.VersionWithLabel(kPendingLabel);
         if (pending != nullptr && pending != secret.VersionWithLabel(kCurrentLabel)) {
           if (rotation_starter && pending->id != token) {
-            start = RotationRequest{call.region, secret.arn, settings.lambda_arn, pending->id};
+            // The reattempt of what is pending: a rotation, or a test.
+            start = RotationRequest{call.region, secret.arn, settings.lambda_arn, pending->id,
+                                    pending->id == settings.test_version_id};
           }
           if (pending->id != token || !rotate_now) {
             return errors::InvalidRequest(
@@ -73,6 +85,11 @@ Result SecretsService::Impl::RotateSecret(const Call& call, const Json& input) {
           change.changed = true;
           change.response["VersionId"] = token;
           start = RotationRequest{call.region, secret.arn, settings.lambda_arn, token};
+        } else if (test_configuration) {
+          if (auto error = StageTestCopy(call, secret, token, change.writes)) return *error;
+          secret.rotation->test_version_id = token;
+          start = RotationRequest{call.region, secret.arn, settings.lambda_arn, token,
+                                  /*test_only=*/true};
         }
         return change;
       });
@@ -102,6 +119,50 @@ Result SecretsService::Impl::CompleteRotation(const Call& call, const Json& inpu
     secret.rotation->next_rotation_ms =
         secret.rotation->enabled ? NextRotationMillis(secret.rotation->rules, now) : 0;
     secret.last_changed_ms = now;
+    return change;
+  });
+}
+
+std::optional<api::ApiError> SecretsService::Impl::StageTestCopy(
+    const Call& call, Secret& secret, const std::string& token,
+    std::vector<StoreWrite>& writes) const {
+  const SecretVersion* current = secret.VersionWithLabel(kCurrentLabel);
+  if (current == nullptr || !current->has_value) {
+    return errors::InvalidRequest(
+        "The secret has no AWSCURRENT value to test the rotation configuration with: put a "
+        "value first, or rotate with RotateImmediately set to true.");
+  }
+  api::ApiResult<SecretValue> value = ReadValue(call, secret, current->id);
+  if (!value.ok()) return value.error();
+  api::ApiResult<VersionOutcome> staged =
+      PutVersion(call, secret, token, *value, {std::string(kPendingLabel)}, writes);
+  if (!staged.ok()) return staged.error();
+  return std::nullopt;
+}
+
+Result SecretsService::Impl::EndRotationTest(const Call& call, const Json& input) {
+  const std::string token = input.value("VersionId", "");
+  return ChangeSecret(call, input, true, [&](Secret& secret) -> api::ApiResult<SecretChange> {
+    SecretChange change;
+    change.response = Identity(secret);
+    change.changed = false;
+    if (secret.rotation && secret.rotation->test_version_id == token) {
+      secret.rotation->test_version_id.clear();
+      change.changed = true;
+    }
+    auto version = std::find_if(secret.versions.begin(), secret.versions.end(),
+                                [&](const SecretVersion& v) { return v.id == token; });
+    if (version == secret.versions.end()) return change;
+    change.changed |= version->labels.erase(std::string(kPendingLabel)) > 0;
+    if (version->labels.empty()) {
+      // "The test creates an AWSPENDING version of the secret and then removes it."
+      if (version->has_value) {
+        change.writes.push_back(StoreWrite::Delete(ValueKey(call.region, secret.uid, token)));
+      }
+      secret.versions.erase(version);
+      change.changed = true;
+    }
+    if (change.changed) secret.last_changed_ms = Now();
     return change;
   });
 }

@@ -77,6 +77,7 @@ std::string EncodeSecret(const Secret& s) {
     PutIfSet(r, "lambda", s.rotation->lambda_arn);
     PutIfSet(r, "rotated", s.rotation->last_rotated_ms);
     PutIfSet(r, "next", s.rotation->next_rotation_ms);
+    PutIfSet(r, "testing", s.rotation->test_version_id);
     doc["rotation"] = std::move(r);
   }
   Json versions = Json::array();
@@ -112,6 +113,7 @@ StatusOr<Secret> DecodeSecret(std::string_view document) {
       r.lambda_arn = it->value("lambda", "");
       r.last_rotated_ms = it->value("rotated", int64_t{0});
       r.next_rotation_ms = it->value("next", int64_t{0});
+      r.test_version_id = it->value("testing", "");
       s.rotation = std::move(r);
     }
     for (const Json& v : doc.at("versions")) s.versions.push_back(DecodeVersion(v));

@@ -58,6 +58,9 @@ struct RotationSettings {
   nlohmann::json rules = nlohmann::json::object();  // RotationRules as accepted
   int64_t last_rotated_ms = 0;
   int64_t next_rotation_ms = 0;
+  // RotateImmediately=false tests the configuration on a copy of the current
+  // value staged as AWSPENDING under this version id; "" = no test running.
+  std::string test_version_id;
 };
 
 struct Secret {

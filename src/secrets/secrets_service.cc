@@ -342,6 +342,13 @@ api::ApiResult<api::Json> SecretsService::CompleteRotation(const std::string& re
                     {{"SecretId", secret_id}, {"VersionId", token}});
 }
 
+api::ApiResult<api::Json> SecretsService::EndRotationTest(const std::string& region,
+                                                          const std::string& secret_id,
+                                                          const std::string& token) {
+  return impl_->Run(&Impl::EndRotationTest, Call{region, true},
+                    {{"SecretId", secret_id}, {"VersionId", token}});
+}
+
 StatusOr<std::vector<std::pair<std::string, std::string>>> SecretsService::DueRotations() {
   StatusOr<std::vector<StoreEntry>> entries = impl_->store.List("secrets/");
   if (!entries.ok()) return entries.status();

@@ -15,7 +15,11 @@
 // unless RotateImmediately=false, adds the rotation's AWSPENDING placeholder
 // version and hands the rotation to the rotation engine through the starter
 // (SetRotationStarter); without a starter it answers InvalidRequestException
-// and changes nothing.
+// and changes nothing. RotateImmediately=false with a starter tests the
+// configuration as AWS does: AWSPENDING on a new version holding a copy of
+// the current value, in the same transaction, and the engine runs testSecret
+// alone, then EndRotationTest; while the test runs, RotateSecret is refused
+// as for any rotation in progress.
 // Replication operations answer InvalidRequestException (single region).
 // Resource policies are checked and stored, not yet enforced.
 //
@@ -45,11 +49,16 @@ struct SecretsOptions {
 
 // A rotation RotateSecret asks the rotation engine to run: the secret's
 // AWSPENDING placeholder version `token` exists (committed) when it is asked.
+// test_only (RotateImmediately=false): AWS's test of a rotation
+// configuration, testSecret alone; version `token` is then a copy of the
+// current value carrying AWSPENDING, and the engine ends the test with
+// EndRotationTest whatever its outcome.
 struct RotationRequest {
   std::string region;
   std::string secret_arn;
   std::string function_arn;
   std::string token;
+  bool test_only = false;
 };
 
 class SecretsService {
@@ -71,7 +80,10 @@ class SecretsService {
   // passwords): runs operation as an API caller in region would, with the
   // same semantics and errors, without HTTP or SigV4. The input is not checked
   // against the botocore model, so pass well-formed input. Unlike API callers,
-  // CreateSecret here may set "OwningService". UnknownOperationException for
+  // CreateSecret here may set "OwningService", and RotateSecret
+  // "SkipRotationTest": true stores a schedule without AWS's configuration
+  // test (for rotators that need no test, such as RDS's managed master
+  // passwords, whose instance may not exist yet). UnknownOperationException for
   // an operation Secrets Manager does not have.
   api::ApiResult<api::Json> Invoke(const std::string& region, const std::string& operation,
                                    const api::Json& input);
@@ -106,6 +118,14 @@ class SecretsService {
   api::ApiResult<api::Json> CompleteRotation(const std::string& region,
                                              const std::string& secret_id,
                                              const std::string& token);
+
+  // Ends the configuration test that RotateSecret(RotateImmediately=false)
+  // started with version token: AWSPENDING leaves that version, and the
+  // version goes (value included) unless it has gained another label. Safe to
+  // call again: a test already ended changes nothing. ResourceNotFoundException
+  // if the secret is gone.
+  api::ApiResult<api::Json> EndRotationTest(const std::string& region, const std::string& secret_id,
+                                            const std::string& token);
 
   // (region, ARN) of every secret whose scheduled rotation is due by the
   // clock's now and that has no rotation in progress (AWSPENDING on a

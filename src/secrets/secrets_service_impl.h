@@ -144,6 +144,14 @@ struct SecretsService::Impl {
   Result CancelRotateSecret(const Call& call, const Json& input);
 
   Result CompleteRotation(const Call& call, const Json& input);
+  Result EndRotationTest(const Call& call, const Json& input);
+
+  // RotateImmediately=false's test: version token, a copy of the AWSCURRENT
+  // value, with AWSPENDING; its value record goes to writes.
+  // InvalidRequestException when there is no current value to copy.
+  std::optional<api::ApiError> StageTestCopy(const Call& call, Secret& secret,
+                                             const std::string& token,
+                                             std::vector<StoreWrite>& writes) const;
 
   // Adds to secret a version version_id with AWSPENDING and no value (or
   // moves AWSPENDING to that placeholder), pruning what the move deprecates.

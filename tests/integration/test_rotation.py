@@ -77,6 +77,20 @@ def wait_rotated(server, secret_id, token, timeout=30.0):
     raise AssertionError(f"not rotated: {stages(sm, secret_id)}, {rotations(server)}")
 
 
+def wait_configuration_tested(server, secret_id, timeout=30.0):
+    """Waits until the test that RotateSecret(RotateImmediately=False) runs is over: no
+    AWSPENDING copy left and no engine record for the secret."""
+    sm = server.client()
+    arn = sm.describe_secret(SecretId=secret_id)["ARN"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pending = [v for v, labels in stages(sm, secret_id).items() if "AWSPENDING" in labels]
+        if not pending and not [r for r in rotations(server) if r["SecretId"] == arn]:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"configuration test not over: {stages(sm, secret_id)}")
+
+
 def rotations(server):
     answer = server.raw("GET", "/_tandem/rotations")
     assert answer.status == 200
@@ -196,8 +210,13 @@ def test_a_rate_schedule_rotates_when_due(db):
         instance, "sched", "sched-Passw0rd"))
     sm.rotate_secret(SecretId="sched/db", RotationLambdaARN=SINGLE_USER, RotateImmediately=False,
                      RotationRules={"ScheduleExpression": "rate(4 hours)"})
-    time.sleep(1.5)
+    # RotateImmediately=false tests the configuration (testSecret on an AWSPENDING copy of
+    # the current value, then removed), as AWS does, and rotates nothing.
+    wait_configuration_tested(server, "sched/db")
     assert stages(sm, "sched/db") == {created["VersionId"]: ["AWSCURRENT"]}, "not due yet"
+    assert "rotation test of " + created["ARN"] + " with " + SINGLE_USER + ": testSecret passed" \
+        in server.log_text()
+    assert can_log_in(server, instance, "sched", "sched-Passw0rd"), "the test changes nothing"
     next_date = server.aws("secretsmanager", "describe-secret",
                            "--secret-id", "sched/db")[1]["NextRotationDate"]
 
@@ -211,6 +230,42 @@ def test_a_rate_schedule_rotates_when_due(db):
     assert can_log_in(server, instance, "sched", value["password"])
     assert server.aws("secretsmanager", "describe-secret",
                       "--secret-id", "sched/db")[1]["NextRotationDate"] > next_date
+
+
+def test_a_rotation_racing_the_configuration_test_is_refused_or_runs_never_lost(db):
+    """RotateSecret right after RotateImmediately=False: while the test's AWSPENDING copy
+    exists the rotation is refused as AWS refuses one during a rotation; once the test is
+    over it runs. Either way the test never takes AWSPENDING from a real rotation."""
+    server, instance = db
+    make_user(server, instance, "race", "race-Passw0rd")
+    sm = server.client()
+    created = sm.create_secret(Name="race/db", SecretString=secret_string(
+        instance, "race", "race-Passw0rd"))
+    sm.rotate_secret(SecretId="race/db", RotationLambdaARN=SINGLE_USER, RotateImmediately=False)
+    token = None
+    deadline = time.monotonic() + 30
+    while token is None and time.monotonic() < deadline:
+        try:
+            token = sm.rotate_secret(SecretId="race/db")["VersionId"]
+        except sm.exceptions.InvalidRequestException as e:
+            assert "A previous rotation isn't complete" in str(e), e
+            time.sleep(0.01)
+    assert token is not None
+    value = json.loads(wait_rotated(server, "race/db", token)["SecretString"])
+    assert stages(sm, "race/db") == {token: ["AWSCURRENT"], created["VersionId"]: ["AWSPREVIOUS"]}
+    assert can_log_in(server, instance, "race", value["password"])
+    assert not can_log_in(server, instance, "race", "race-Passw0rd")
+
+    # Only Tandem's own components may skip the test: through the API the member is ignored.
+    tested = "rotation test of " + created["ARN"] + " with "
+    before = server.log_text().count(tested)
+    answer = server.call("RotateSecret", {"SecretId": "race/db", "RotateImmediately": False,
+                                          "ClientRequestToken": "t" * 32,
+                                          "SkipRotationTest": True})
+    assert answer.status in (200, 400), answer
+    if answer.status == 200:
+        wait_configuration_tested(server, "race/db")
+        assert server.log_text().count(tested) == before + 1
 
 
 def test_managed_master_password_rotates_on_demand_and_every_seven_days(db):

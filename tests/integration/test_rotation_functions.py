@@ -35,7 +35,8 @@ from test_rds_instances import (  # noqa: F401 - netns is a fixture used by name
     rds,
     wait_status,
 )
-from test_rotation import can_log_in, rotations, secret_string, stages, wait_rotated
+from test_rotation import (can_log_in, rotations, secret_string, stages,
+                           wait_configuration_tested, wait_rotated)
 
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
@@ -231,6 +232,7 @@ def test_deleted_function_is_refused_with_access_denied(env):
                             "--rotation-lambda-arn", arn, "--no-rotate-immediately",
                             "--rotation-rules", "AutomaticallyAfterDays=30")
     assert rc == 0, err
+    wait_configuration_tested(server, "app/doomed")
     rc, _, err = server.aws("lambda", "delete-function", "--function-name", "doomed")
     assert rc == 0, err
 

@@ -294,14 +294,20 @@ TEST_F(RotationEngineTest, TheSchedulerRotatesWhenDueAndCatchesUpOnce) {
       {{"RotateImmediately", false}, {"RotationRules", {{"ScheduleExpression", "rate(4 hours)"}}}});
   ASSERT_TRUE(stored.ok()) << stored.error().message;
   ASSERT_TRUE(engine_->Start().ok());
+  // RotateImmediately=false tests the configuration (testSecret only, on an
+  // AWSPENDING copy that is then removed) and rotates nothing.
+  ASSERT_TRUE(Eventually([&] { return function_.calls().size() == 1 && Recorded() == 0; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_TRUE(function_.calls().empty()) << "not due yet";
+  EXPECT_EQ(function_.calls(), std::vector<std::string>{"testSecret"}) << "not due yet";
   EXPECT_EQ(Current(), "original");
+  for (const auto& [id, labels] : Describe()["VersionIdsToStages"].items()) {
+    EXPECT_EQ(labels, Json({"AWSCURRENT"})) << id << ": the test's AWSPENDING is removed";
+  }
 
   clock_.Advance(3 * 4 * 3600 * 1000LL);  // three periods missed while "down"
   ASSERT_TRUE(Eventually([&] { return Current() != "original" && Recorded() == 0; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_EQ(function_.calls().size(), 4u) << "one rotation, not one per missed period";
+  EXPECT_EQ(function_.calls().size(), 5u) << "one rotation, not one per missed period";
   const Json described = Describe();
   EXPECT_EQ(described["LastRotatedDate"].get<double>(), clock_.NowMillis() / 1000.0);
   EXPECT_EQ(described["NextRotationDate"].get<double>(), clock_.NowMillis() / 1000.0 + 4 * 3600);

@@ -20,7 +20,8 @@ TEST(Secret, EncodeDecodeKeepsEverything) {
   s.owning_service = "rds";
   s.policy = "{}";
   s.tags = std::vector<Tag>{{"a", "1"}, {"b", ""}};
-  s.rotation = RotationSettings{true, "arn:lambda", {{"AutomaticallyAfterDays", 7}}, 5, 6};
+  s.rotation =
+      RotationSettings{true, "arn:lambda", {{"AutomaticallyAfterDays", 7}}, 5, 6, "test-version"};
   s.created_ms = 1;
   s.last_changed_ms = 2;
   s.last_accessed_ms = 3;
@@ -35,6 +36,7 @@ TEST(Secret, EncodeDecodeKeepsEverything) {
   EXPECT_EQ(back->versions[1].labels, (std::set<std::string>{"AWSCURRENT", "X"}));
   EXPECT_FALSE(back->versions[2].has_value);
   EXPECT_EQ(back->rotation->rules["AutomaticallyAfterDays"], 7);
+  EXPECT_EQ(back->rotation->test_version_id, "test-version");
 }
 
 TEST(Secret, UnsetOptionalFieldsStayUnset) {

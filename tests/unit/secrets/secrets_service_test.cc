@@ -699,6 +699,70 @@ TEST_F(SecretsServiceTest, PendingPlaceholderVersion) {
       << "a version with a value is no placeholder";
 }
 
+TEST_F(SecretsServiceTest, RotateImmediatelyFalseTestsTheConfigurationOnACopy) {
+  std::vector<RotationRequest> started;
+  service_.SetRotationStarter([&](const RotationRequest& r) { started.push_back(r); },
+                              [](const std::string&, const std::string&) { return true; });
+  std::string v1 = Create("r", "current")["VersionId"];
+  const std::string function = "arn:aws:lambda:us-west-2:1:function:f";
+  std::string test = Token();
+  Ok("RotateSecret", {{"SecretId", "r"},
+                      {"ClientRequestToken", test},
+                      {"RotationLambdaARN", function},
+                      {"RotateImmediately", false}});
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_TRUE(started[0].test_only);
+  EXPECT_EQ(started[0].token, test);
+  // AWS: "The test creates an AWSPENDING version of the secret": a copy of
+  // the current value, which the function's testSecret reads.
+  EXPECT_EQ(Stages("r"), (Json{{v1, {"AWSCURRENT"}}, {test, {"AWSPENDING"}}}));
+  EXPECT_EQ(Value("r", {{"VersionStage", "AWSPENDING"}}), "current");
+
+  // While the test runs, a rotation is refused as for any rotation in
+  // progress, and what is reattempted is the test, not a rotation of its copy.
+  api::ApiError e = Err("RotateSecret", {{"SecretId", "r"}, {"ClientRequestToken", Token()}});
+  EXPECT_EQ(e.code, "InvalidRequestException");
+  ASSERT_EQ(started.size(), 2u);
+  EXPECT_TRUE(started[1].test_only);
+  EXPECT_EQ(started[1].token, test);
+  EXPECT_EQ(Stages("r"), (Json{{v1, {"AWSCURRENT"}}, {test, {"AWSPENDING"}}}));
+
+  // "... and then removes it": the copy goes, value record included.
+  ASSERT_TRUE(service_.EndRotationTest(kRegion, "r", test).ok());
+  EXPECT_EQ(Stages("r"), (Json{{v1, {"AWSCURRENT"}}}));
+  EXPECT_EQ(Err("GetSecretValue", {{"SecretId", "r"}, {"VersionId", test}}).code,
+            "ResourceNotFoundException");
+  StatusOr<std::vector<StoreEntry>> values = store_->List("secret-values/");
+  ASSERT_TRUE(values.ok());
+  EXPECT_EQ(values->size(), 1u);
+  EXPECT_TRUE(service_.EndRotationTest(kRegion, "r", test).ok()) << "ending twice is harmless";
+
+  std::string token = Token();
+  Ok("RotateSecret", {{"SecretId", "r"}, {"ClientRequestToken", token}});
+  ASSERT_EQ(started.size(), 3u);
+  EXPECT_FALSE(started[2].test_only);
+  EXPECT_EQ(started[2].token, token);
+  // A test that ends after a rotation took AWSPENDING leaves the rotation alone.
+  ASSERT_TRUE(service_.EndRotationTest(kRegion, "r", test).ok());
+  EXPECT_EQ(Stages("r"), (Json{{v1, {"AWSCURRENT"}}, {token, {"AWSPENDING"}}}));
+}
+
+TEST_F(SecretsServiceTest, RdsSchedulesWithoutAConfigurationTestOnlyInternally) {
+  std::vector<RotationRequest> started;
+  service_.SetRotationStarter([&](const RotationRequest& r) { started.push_back(r); },
+                              [](const std::string&, const std::string&) { return true; });
+  std::string v1 = Create("managed", "current")["VersionId"];
+  Ok("RotateSecret", {{"SecretId", "managed"},
+                      {"ClientRequestToken", Token()},
+                      {"RotationLambdaARN", "arn:aws:lambda:us-west-2:1:function:f"},
+                      {"RotationRules", {{"AutomaticallyAfterDays", 7}}},
+                      {"RotateImmediately", false},
+                      {"SkipRotationTest", true}});
+  EXPECT_TRUE(started.empty());
+  EXPECT_EQ(Stages("managed"), (Json{{v1, {"AWSCURRENT"}}}));
+  EXPECT_EQ(Ok("DescribeSecret", {{"SecretId", "managed"}})["RotationEnabled"], true);
+}
+
 TEST_F(SecretsServiceTest, ReplicationNeedsAnotherRegion) {
   Create("s", "x");
   for (const char* op :
