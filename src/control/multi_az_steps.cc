@@ -62,11 +62,18 @@ double MillisSince(Steady::time_point from, Steady::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
 }
 
-// Waits until node has applied position, for at most timeout.
+// Waits until node has applied position, for at most timeout. Applied
+// means within @@gtid_current_pos: an ex-primary that rejoined as the standby
+// at a switchover holds its own last transactions in its binlog only, not in
+// @@gtid_slave_pos, which is all MASTER_GTID_WAIT watches; with no write since
+// the switchover it would wait for them forever.
 Status WaitForPosition(engine::NodeAdmin& admin, const std::string& position,
                        milliseconds timeout) {
   const Steady::time_point deadline = Steady::now() + timeout;
   for (;;) {
+    auto observed = admin.Observe();
+    if (!observed.ok()) return observed.status();
+    if (GtidPositionCovers(observed->gtid_current_pos, position)) return Status::Ok();
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - Steady::now());
     auto reached = admin.WaitForGtid(position, std::min(left, kGtidWaitSlice));
     if (!reached.ok()) return reached.status();

@@ -569,6 +569,26 @@ def test_force_failover_swaps_zones_with_a_short_pause_and_no_loss(maz_tandemd, 
     assert describe(server, ident)["AvailabilityZone"] == ZONE_A
 
 
+def test_kill9_right_after_a_switchover_with_no_write_since_fails_over(maz_tandemd, cleanup):
+    """After --force-failover the ex-primary is the standby and its own last transactions
+    are in its binlog only (not in gtid_slave_pos): a kill -9 of the new primary before any
+    write must still fail over to it, not wait forever for MASTER_GTID_WAIT."""
+    server = maz_tandemd
+    ident = "maz-switch-kill"
+    instance = create_multi_az(server, ident, cleanup)
+    with running(ledger_for(server, instance)) as ledger:
+        time.sleep(0.5)
+    rds(server).reboot_db_instance(DBInstanceIdentifier=ident, ForceFailover=True)
+    instance = wait_redundant(server, ident, PASSWORD, timeout=REDUNDANCY_TIMEOUT,
+                              also=lambda i: i["AvailabilityZone"] == ZONE_B)
+    completed = count_messages(server, ident, FAILOVER_COMPLETED)
+    kill9_primary(server, instance)
+    instance = wait_primary(server, ident, ZONE_A)
+    wait_messages(server, ident, FAILOVER_COMPLETED, completed + 1)
+    assert writable_nodes(server, instance, PASSWORD) == [ZONE_A]
+    assert_nothing_lost(server, instance, ledger)
+
+
 @pytest.mark.parametrize("delay", [0.0, 0.2], ids=["at-once", "mid-failover"])
 def test_tandemd_killed_right_after_the_primary_recovers_without_split_brain(netns, tandemd,
                                                                              cleanup, delay):
