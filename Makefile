@@ -4,7 +4,7 @@ JOBS ?= 2
 DATA_DIR ?= ./tandem-data
 LISTEN ?= 127.0.0.1:4566
 
-.PHONY: deps build run test unit integration fuzz bench format clean
+.PHONY: deps build run test unit integration fuzz bench format clean demo
 
 deps:
 	@scripts/deps
@@ -17,6 +17,11 @@ build: deps $(BUILD_DIR)/build.ninja
 
 run: build
 	$(BUILD_DIR)/bin/tandemd --data-dir $(DATA_DIR) --listen $(LISTEN)
+
+# The guided tour (scripts/demo): a Multi-AZ instance, two failovers measured by tandem-meter
+# (built with the rest), a password rotation. DEMO_FAST=1 skips the pauses between steps.
+demo: build
+	TANDEM_BIN_DIR=$(abspath $(BUILD_DIR))/bin scripts/demo
 
 test: build fuzz
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 1
