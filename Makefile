@@ -37,13 +37,18 @@ fuzz: deps
 	CXX=clang++ cmake -S . -B $(BUILD_DIR)-fuzz -G Ninja -DTANDEM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target fuzz_targets
 
+# Every benchmark (needs root), their figures in a fresh $(BUILD_DIR)/bench-results.jsonl, then
+# docs/performance.md and docs/failover-durations.svg from them (bench/report.py). A bench that
+# fails is named and left out of the page, and the target fails.
 bench: build
-	bench/secrets_get.sh
-	bench/create_instance.sh
-	bench/proxy.sh
-	bench/failover.sh
-	bench/replication_cost.sh
-	bench/rotation.sh
+	@results=$(abspath $(BUILD_DIR))/bench-results.jsonl; rm -f "$$results"; failed=; \
+	for b in secrets_get create_instance proxy failover replication_cost rotation; do \
+	  echo "== bench/$$b.sh"; \
+	  BENCH_RESULTS="$$results" TANDEM_BIN_DIR=$(abspath $(BUILD_DIR))/bin bench/$$b.sh \
+	    || failed="$$failed $$b"; \
+	done; \
+	/usr/bin/python3 bench/report.py "$$results" || failed="$$failed report"; \
+	if [ -n "$$failed" ]; then echo "make bench: failed:$$failed"; exit 1; fi
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

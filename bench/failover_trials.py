@@ -13,7 +13,8 @@ Each trial, on one instance:
      then for full redundancy again, load still running;
   5. stop the load; lost = acknowledged ledger rows missing behind the endpoint.
 The trial's figure is the probe's longest write-unavailability window between the event
-and the return of full redundancy (WriteProbe.unavailability).
+and the return of full redundancy (WriteProbe.unavailability). A Multi-AZ run that completes
+appends its figures to $BENCH_RESULTS when that is set (bench/lib/bench_results.py).
 """
 
 import argparse
@@ -23,8 +24,11 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
-                                "integration"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+sys.path.insert(0, os.path.join(HERE, "lib"))
+
+from bench_results import record  # noqa: E402
 
 from failover_tools import (  # noqa: E402
     LedgerWriter,
@@ -55,6 +59,17 @@ TARGETS = {  # kind: [(statistic, limit in ms)]
     "SIGSTOP": [("p50", 3000)],
     "forced": [("p50", 500)],
 }
+# What each Multi-AZ kind's figure is called in the results (bench_results.py).
+METRICS = {
+    "kill -9": "write-unavailability, primary killed (kill -9)",
+    "SIGSTOP": "write-unavailability, primary frozen (SIGSTOP)",
+    "forced": "write pause, forced failover (reboot --force-failover)",
+}
+# AWS's published failover time for an RDS Multi-AZ DB instance, "typically 60-120 seconds"
+# (Amazon RDS User Guide, "Failing over a Multi-AZ DB instance for Amazon RDS"): a quoted
+# anchor, not a measurement; its lower bound is the peer of each failover figure.
+AWS_ANCHOR = "RDS Multi-AZ failover, quoted by AWS: typically 60-120 s"
+AWS_ANCHOR_MS = 60_000
 
 
 class TrialFailed(Exception):
@@ -212,6 +227,31 @@ def print_table(results, kinds):
     return stats
 
 
+def record_results(results, kinds, command):
+    """Appends each kind's write-unavailability (p50 over trials, every trial in order) and
+    the writes lost over all trials to $BENCH_RESULTS (bench_results.record)."""
+    for kind in kinds:
+        rows = [r for r in results if r["kind"] == kind]
+        if not rows:
+            continue
+        outages = [round(r["outage_ms"], 1) for r in rows]
+        targets = " and ".join(f"{stat} < {limit} ms" for stat, limit in TARGETS[kind])
+        record("failover", METRICS[kind], statistics.median(outages), "ms", better="lower",
+               peer=AWS_ANCHOR, peer_value=AWS_ANCHOR_MS, ratio=True, trials=outages,
+               notes=f"{len(rows)} trials, p50 of the client's write-unavailability; "
+                     f"{sum(r['acknowledged'] for r in rows)} acknowledged writes, "
+                     f"{sum(r['lost'] for r in rows)} lost; target {targets}",
+               command=command)
+    record("failover", "acknowledged writes lost", sum(r["lost"] for r in results), "writes",
+           better="lower",
+           notes=f"over all {len(results)} trials: "
+                 f"{sum(r['acknowledged'] for r in results)} acknowledged, "
+                 f"{sum(r['unknown'] for r in results)} with unknown outcome, "
+                 f"{sum(r['split'] for r in results)} samples with two writable nodes; "
+                 f"target 0 lost",
+           command=command)
+
+
 def print_targets(results, stats, multi_az):
     print()
     if not multi_az:
@@ -239,6 +279,9 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--single-az", action="store_true")
+    parser.add_argument("--kinds", help="comma-separated subset of the kinds, in this order")
+    parser.add_argument("--command", default="bench/failover.sh",
+                        help="the command that reproduces this run, for the results")
     args = parser.parse_args()
 
     # A handle on the tandemd failover.sh started (never started or stopped from here).
@@ -246,6 +289,12 @@ def main():
                           log_path=os.path.join(args.data_dir, "tandemd.log"))
     wait_health(server)
     bench = Bench(server, multi_az=not args.single_az)
+    if args.kinds:
+        kinds = args.kinds.split(",")
+        unknown = [k for k in kinds if k not in bench.kinds]
+        if unknown:
+            sys.exit(f"unknown kinds {unknown}: choose from {', '.join(bench.kinds)}")
+        bench.kinds = kinds
     print(f"failover bench: {args.trials} trials each of {', '.join(bench.kinds)}; "
           f"probe: one INSERT every 20 ms through the endpoint (TLS, connect timeout 0.5 s, "
           f"read/write timeout 2 s); ledger: 4 writer threads", flush=True)
@@ -275,6 +324,8 @@ def main():
     print_targets(results, stats, bench.multi_az)
     if failure is not None:
         sys.exit(1)
+    if bench.multi_az:
+        record_results(results, bench.kinds, args.command)
 
 
 if __name__ == "__main__":

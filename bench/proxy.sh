@@ -10,9 +10,12 @@
 #
 # Prints, per workload and path, the median QPS and p95 latency over the
 # rounds, the ratios to direct and to HAProxy, and the CPU the proxy process
-# spent per query.
-#   bench/proxy.sh [--duration S] [--rounds N] [--threads T] [--loops L]
+# spent per query; appends them to $BENCH_RESULTS when it is set
+# (bench/lib/bench_results.py).
+#   bench/proxy.sh [--duration S] [--rounds N] [--threads T] [--loops L] [--workloads W,...]
 # --loops: event loops of the user-space proxy (default 0: one per core).
+# Defaults: 10 s x 3 rounds of oltp_point_select,oltp_read_write; BENCH_QUICK=1:
+# 2 s x 4 rounds of oltp_point_select.
 # Needs root (network namespace, nftables).
 set -euo pipefail
 
@@ -20,14 +23,25 @@ duration=10
 rounds=3
 threads=8
 loops=0
+workloads=oltp_point_select,oltp_read_write
+warmup=3
+if [ "${BENCH_QUICK:-0}" != 0 ]; then
+  duration=2; rounds=4; workloads=oltp_point_select; warmup=1
+fi
+usage="usage: $0 [--duration S] [--rounds N] [--threads T] [--loops L] [--workloads W,...]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --loops) loops=$2; shift 2 ;;
-    *) echo "usage: $0 [--duration S] [--rounds N] [--threads T] [--loops L]" >&2; exit 2 ;;
+    --workloads) workloads=$2; shift 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
+done
+IFS=, read -r -a workload_list <<<"$workloads"
+for w in "${workload_list[@]}"; do
+  case "$w" in oltp_point_select | oltp_read_write) ;; *) echo "$usage" >&2; exit 2 ;; esac
 done
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -131,16 +145,19 @@ cpu_ticks() {  # user+system clock ticks of a process
 }
 
 sb oltp_read_write $node_port prepare >"$work/prepare.log" 2>&1 || { cat "$work/prepare.log"; exit 1; }
-sb oltp_point_select $node_port run 3 >/dev/null  # warm up
+sb oltp_point_select $node_port run "$warmup" >/dev/null  # warm up
 
 results=$work/results.tsv
 hz=$(getconf CLK_TCK)
 echo "sysbench ${threads} threads, ${duration} s per run, ${rounds} interleaved rounds, 10k rows"
 for round in $(seq "$rounds"); do
-  for workload in oltp_point_select oltp_read_write; do
-    # Each round starts at a different path, so no path always runs first.
+  for workload in "${workload_list[@]}"; do
+    # Each path runs right next to the one it is compared with (direct-kernel,
+    # user-space-haproxy), so both see the same moment of the machine; the pairs
+    # and the paths within them swap places from round to round, so no path
+    # always runs first.
     for i in "${!paths[@]}"; do
-      path=${paths[$(((i + round - 1) % ${#paths[@]}))]}
+      path=${paths[$(((i + 2 * ((round - 1) % 2)) % 4 ^ ((round - 1) / 2 % 2)))]}
       pid=${proxy_pid[$path]:-}
       before=0
       [ -n "$pid" ] && before=$(cpu_ticks "$pid")
@@ -160,15 +177,27 @@ for round in $(seq "$rounds"); do
   done
 done
 
-/usr/bin/python3 - "$results" <<'PY'
-import collections, statistics, sys
+haproxy_version=$(haproxy -v 2>/dev/null | awk 'NR == 1 {split($3, v, "."); print v[1] "." v[2]}')
+/usr/bin/python3 - "$results" "$root" "$haproxy_version" \
+  "bench/proxy.sh --duration $duration --rounds $rounds --threads $threads --loops $loops --workloads $workloads" \
+  "sysbench $threads threads, 10k rows, $duration s x $rounds interleaved rounds, medians" <<'PY'
+import collections, os, statistics, sys
+results, root, haproxy_version, command, how = sys.argv[1:6]
+sys.path.insert(0, os.path.join(root, "bench", "lib"))
+from bench_results import record
 rows = collections.defaultdict(list)
-for line in open(sys.argv[1]):
+workloads = []
+for line in open(results):
     _, workload, path, qps, p95, cpu = line.rstrip("\n").split("\t")
     rows[(workload, path)].append((float(qps), float(p95), None if cpu == "-" else float(cpu)))
+    if workload not in workloads:
+        workloads.append(workload)
 print()
 print(f"{'workload':<18} {'path':<11} {'QPS':>9} {'p95 ms':>7} {'x direct':>9} {'x HAProxy':>10} {'proxy CPU/query':>16}")
-for workload in ("oltp_point_select", "oltp_read_write"):
+peers = {"kernel": ("direct", "direct to the node"),
+         "user-space": ("haproxy", f"HAProxy {haproxy_version} TCP, 1 thread")}
+names = {"kernel": "kernel DNAT endpoint", "user-space": "user-space endpoint"}
+for workload in workloads:
     med = {}
     for path in ("direct", "kernel", "user-space", "haproxy"):
         runs = rows[(workload, path)]
@@ -179,4 +208,18 @@ for workload in ("oltp_point_select", "oltp_read_write"):
         cpu_text = "-" if cpu is None else f"{cpu:.1f} us"
         print(f"{workload:<18} {path:<11} {qps:>9,.0f} {p95:>7.2f} {qps / med['direct'][0]:>9.2f} "
               f"{qps / med['haproxy'][0]:>10.2f} {cpu_text:>16}")
+    for path, (peer, peer_name) in peers.items():
+        mine, theirs = rows[(workload, path)], rows[(workload, peer)]
+        name = f"{workload} {{}}, {names[path]}"
+        record("proxy", name.format("QPS"), med[path][0], "QPS", peer=peer_name,
+               peer_value=med[peer][0], ratio=True, trials=[q for q, _, _ in mine],
+               peer_trials=[q for q, _, _ in theirs], notes=how, command=command)
+        record("proxy", name.format("p95 latency"), med[path][1], "ms", better="lower",
+               peer=peer_name, peer_value=med[peer][1], trials=[p for _, p, _ in mine],
+               peer_trials=[p for _, p, _ in theirs], notes=how, command=command)
+    record("proxy", f"{workload} proxy CPU (user+system) per query, user-space endpoint",
+           med["user-space"][2], "us", better="lower", peer=peers["user-space"][1],
+           peer_value=med["haproxy"][2], trials=[c for _, _, c in rows[(workload, "user-space")]],
+           peer_trials=[c for _, _, c in rows[(workload, "haproxy")]], notes=how,
+           command=command)
 PY

@@ -20,14 +20,17 @@
 #
 # tandemd runs inside a network namespace this script creates and deletes;
 # engine nodes are stopped by pid at the end, whatever happened.
+# Appends the figures to $BENCH_RESULTS when it is set (bench/lib/bench_results.py).
 #   bench/replication_cost.sh [--duration S] [--rounds N] [--threads T]
-# Defaults: 30 s per run, 2 rounds, 8 threads, 4 tables of 10k rows.
+# Defaults: 30 s per run, 2 rounds, 8 threads, 4 tables of 10k rows; BENCH_QUICK=1:
+# 5 s, 1 round.
 # Needs root (network namespace; nodes run as the mysql account).
 set -euo pipefail
 
 duration=30
 rounds=2
 threads=8
+if [ "${BENCH_QUICK:-0}" != 0 ]; then duration=5; rounds=1; fi
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -76,6 +79,8 @@ import os, re, statistics, subprocess, sys, time
 root, work, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 duration, rounds, threads = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 sys.path.insert(0, os.path.join(root, "tests", "integration"))
+sys.path.insert(0, os.path.join(root, "bench", "lib"))
+from bench_results import record
 from failover_tools import (describe, endpoint_connect, global_status, redundancy_problems,
                             writable_nodes)
 from tandem_server import TandemServer
@@ -166,6 +171,7 @@ for kind, instance in instances.items():
 print(f"sysbench oltp_write_only, {threads} threads, {duration} s per run, {rounds} interleaved "
       f"rounds, {TABLES} tables x {TABLE_SIZE} rows, master user over verified TLS", flush=True)
 results = {kind: [] for kind in instances}
+semi_totals = [0, 0]  # commits the standby acknowledged, commits that went async
 for rnd in range(1, rounds + 1):
     order = list(instances)
     if rnd % 2 == 0:
@@ -183,6 +189,8 @@ for rnd in range(1, rounds + 1):
         note = ""
         if semi is not None:
             after = semi_sync_counters(instance)
+            semi_totals[0] += after[0] - semi[0]
+            semi_totals[1] += after[1] - semi[1]
             note = (f"  semi-sync: {after[0] - semi[0]} commits acknowledged by the standby, "
                     f"{after[1] - semi[1]} async, status {after[2]}")
         results[kind].append((tps, p95))
@@ -201,6 +209,20 @@ if "Multi-AZ" in med:
     ratio = med["Multi-AZ"][0] / med["single-AZ"][0]
     print(f"target Multi-AZ/single-AZ TPS >= 0.7: {'met' if ratio >= 0.7 else 'NOT met'} "
           f"({ratio:.2f}); p95 {med['Multi-AZ'][1]:.2f} ms vs {med['single-AZ'][1]:.2f} ms")
+    command = (f"bench/replication_cost.sh --duration {duration} --rounds {rounds} "
+               f"--threads {threads}")
+    how = (f"sysbench oltp_write_only, {threads} threads, {TABLES} tables x {TABLE_SIZE} rows, "
+           f"master user over verified TLS, {duration} s x {rounds} interleaved rounds, medians")
+    mine, theirs = results["Multi-AZ"], results["single-AZ"]
+    record("replication_cost", "oltp_write_only TPS, Multi-AZ", med["Multi-AZ"][0], "TPS",
+           peer="single-AZ instance", peer_value=med["single-AZ"][0], ratio=True,
+           trials=[t for t, _ in mine], peer_trials=[t for t, _ in theirs], command=command,
+           notes=f"{how}; semi-sync AFTER_SYNC: {semi_totals[0]} commits acknowledged by the "
+                 f"standby, {semi_totals[1]} async; target >= 0.7x")
+    record("replication_cost", "oltp_write_only p95 latency, Multi-AZ", med["Multi-AZ"][1],
+           "ms", better="lower", peer="single-AZ instance", peer_value=med["single-AZ"][1],
+           trials=[p for _, p in mine], peer_trials=[p for _, p in theirs], notes=how,
+           command=command)
 else:
     print("target Multi-AZ/single-AZ TPS >= 0.7: not measured (no fully redundant Multi-AZ "
           "instance)")

@@ -16,12 +16,14 @@
 # engine node are stopped by pid at the end, whatever happened.
 #
 # Prints min / p50 / max per kind and the targets (built-in p50 < 0.3 s,
-# Python function p50 < 1.5 s).
-#   bench/rotation.sh [--rotations N]
+# Python function p50 < 1.5 s); appends them to $BENCH_RESULTS when it is set
+# (bench/lib/bench_results.py).
+#   bench/rotation.sh [--rotations N]       (default 20; BENCH_QUICK=1: 3)
 # Needs root (the node runs as the mysql account; functions as nobody).
 set -euo pipefail
 
 rotations=20
+if [ "${BENCH_QUICK:-0}" != 0 ]; then rotations=3; fi
 while [ $# -gt 0 ]; do
   case "$1" in
     --rotations) rotations=$2; shift 2 ;;
@@ -38,5 +40,5 @@ port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 tandemd_pid=$!
 
 /usr/bin/python3 "$root/bench/rotation.py" --data-dir "$work" --port "$port" \
-  --rotations "$rotations" \
+  --rotations "$rotations" --command "bench/rotation.sh --rotations $rotations" \
   --function "$root/tests/integration/functions/mysql_rotation_single_user.py"

@@ -4,13 +4,16 @@
 # ceiling -- measured in the same run, interleaved, with the same wrk load.
 #
 # Prints requests/s and p99 latency for both, the ratio, and tandemd's resident
-# memory idle and under load.
+# memory idle and under load; appends them to $BENCH_RESULTS when it is set
+# (bench/lib/bench_results.py).
 #   bench/secrets_get.sh [--duration S] [--rounds N] [--connections C]
+# Defaults: 10 s x 3 rounds, 64 connections; BENCH_QUICK=1: 2 s x 5 rounds.
 set -euo pipefail
 
 duration=10
 rounds=3
 connections=64
+if [ "${BENCH_QUICK:-0}" != 0 ]; then duration=2; rounds=5; fi
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
@@ -145,3 +148,26 @@ printf '%-34s %12.0f %10.2f\n' "tandemd (SigV4 + decrypt)" "$trps" "$tp99"
 printf '%-34s %12.0f %10.2f\n' "nginx (same body, static file)" "$nrps" "$np99"
 awk -v t="$trps" -v n="$nrps" 'BEGIN {printf "ratio tandemd/nginx: %.2f  (target >= 0.50; >= 20000 req/s)\n", t/n}'
 awk -v i="$idle_rss" -v p="$hwm" 'BEGIN {printf "tandemd RSS: idle %.1f MiB, peak under load %.1f MiB (target < 64 MiB)\n", i/1024, p/1024}'
+
+if [ -n "${BENCH_RESULTS:-}" ]; then
+  command="bench/secrets_get.sh --duration $duration --rounds $rounds --connections $connections"
+  how="wrk -t2 -c$connections, $duration s x $rounds interleaved rounds, medians"
+  nginx="nginx serving the same body as a static file"
+  csv() { local IFS=,; echo "$*"; }
+  mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+  record() {
+    /usr/bin/python3 "$root/bench/lib/bench_results.py" record --bench secrets_get \
+      --bench-command "$command" "$@"
+  }
+  record --metric "GetSecretValue throughput" --value "$trps" --unit req/s --ratio \
+    --peer "$nginx" --peer-value "$nrps" --trials "$(csv "${t_rps[@]}")" \
+    --peer-trials "$(csv "${n_rps[@]}")" \
+    --notes "SigV4-verified, decrypted, keep-alive; $how; target >= 0.5x and >= 20,000 req/s"
+  record --metric "GetSecretValue p99 latency" --value "$tp99" --unit ms --better lower \
+    --peer "$nginx" --peer-value "$np99" --trials "$(csv "${t_p99[@]}")" \
+    --peer-trials "$(csv "${n_p99[@]}")" --notes "$how"
+  record --metric "tandemd resident memory, idle" --value "$(mib "$idle_rss")" --unit MiB \
+    --better lower --notes "VmRSS after start-up and one secret; target < 64 MiB"
+  record --metric "tandemd resident memory, peak under load" --value "$(mib "$hwm")" \
+    --unit MiB --better lower --notes "VmHWM after the rounds; target < 64 MiB"
+fi
