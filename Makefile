@@ -4,7 +4,7 @@ JOBS ?= 2
 DATA_DIR ?= ./tandem-data
 LISTEN ?= 127.0.0.1:4566
 
-.PHONY: deps build run test unit integration fuzz bench format clean demo
+.PHONY: deps build run test unit integration fuzz bench format clean demo chaos
 
 deps:
 	@scripts/deps
@@ -31,6 +31,12 @@ unit: build
 
 integration: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L integration
+
+# The chaos suite in full (tests/chaos/chaos.py: 50 kill -9 of a Multi-AZ primary under
+# sysbench, 30 kill -9 of tandemd mid-operation, a full disk, a network cut); `make test` runs
+# its bounded form. Needs root; counts from CHAOS_PRIMARY_KILLS, CHAOS_TANDEMD_KILLS.
+chaos: build
+	TANDEM_BIN_DIR=$(abspath $(BUILD_DIR))/bin /usr/bin/python3 tests/chaos/chaos.py
 
 # libFuzzer targets, built with clang in their own tree and run for a bounded time by ctest.
 fuzz: deps

@@ -1,5 +1,7 @@
 #include "control/instance_decision.h"
 
+#include <vector>
+
 namespace tandem::control {
 namespace {
 
@@ -131,6 +133,21 @@ std::optional<InstanceStep> DecideStandby(const InstanceSituation& s) {
   return std::nullopt;
 }
 
+StorageVerdict JudgeInstanceStorage(const InstanceSituation& s) {
+  std::vector<NodeStorage> nodes;
+  if (s.primary.recorded) nodes.push_back({s.primary.zone, s.primary.storage});
+  if (s.standby.recorded) nodes.push_back({s.standby.zone, s.standby.storage});
+  return JudgeStorage(Is(s.instance, st::kStorageFull), nodes, s.storage_thresholds);
+}
+
+InstanceStep ReportStorageFull(const InstanceSituation& s, const StorageVerdict& storage) {
+  InstanceStep step =
+      Step(Action::kReportStorageFull, s.instance.status + ": " + storage.reason +
+                                           "; reporting storage-full (writes may block or fail)");
+  if (!Is(s.instance, st::kStorageFull)) step.storage_detail = storage.reason;
+  return step;
+}
+
 bool ObservedFieldsStale(const InstanceSituation& s) {
   const rds::ObservedInstance& observed = s.instance.observed;
   // A managed secret's status is "active" once the instance serves, unless
@@ -187,6 +204,8 @@ const char* ActionName(Action action) {
       return "remove-standby";
     case Action::kReportAvailable:
       return "report-available";
+    case Action::kReportStorageFull:
+      return "report-storage-full";
     case Action::kReportFailure:
       return "report-failure";
     case Action::kCloseEndpoint:
@@ -272,6 +291,10 @@ InstanceStep DecideInstanceStep(const InstanceSituation& s) {
     return Step(Action::kPointEndpoint, "routing: pointing " + EndpointName(instance) + " at " +
                                             NodeName(p) + " (port " + std::to_string(p.port) + ")");
   }
+  // Serving: a file system short of space is reported at once, before
+  // other changes (which may themselves need space).
+  const StorageVerdict storage = JudgeInstanceStorage(s);
+  if (storage.full && Is(instance, st::kAvailable)) return ReportStorageFull(s, storage);
   if (desired.password_generation > instance.observed.password_generation_applied) {
     return Step(Action::kApplyPassword, "modifying: setting the new password of master user '" +
                                             desired.master_username + "'");
@@ -282,6 +305,19 @@ InstanceStep DecideInstanceStep(const InstanceSituation& s) {
                                               desired.parameter_group + "' to " + NodeName(p));
   }
   if (auto standby = DecideStandby(s)) return *standby;
+  if (storage.full) {
+    if (!Is(instance, st::kStorageFull) || ObservedFieldsStale(s) || s.password_waiting) {
+      return ReportStorageFull(s, storage);
+    }
+    return Step(Action::kNothing, "no action: storage-full: " + storage.reason);
+  }
+  if (Is(instance, st::kStorageFull)) {
+    InstanceStep step =
+        Step(Action::kReportAvailable,
+             "storage-full: room again (" + storage.reason + "); reporting available");
+    step.storage_detail = storage.reason;
+    return step;
+  }
   if (!Is(instance, st::kAvailable) || ObservedFieldsStale(s) || s.password_waiting) {
     return Step(Action::kReportAvailable, instance.status + ": " + NodeName(p) +
                                               " is the writable primary behind " +

@@ -9,6 +9,10 @@
 // next decision, from fresh observations, picks it up again. No step is
 // decided from memory of earlier steps, only from the record and the world.
 //
+// Storage: when a node's file system runs short of space the instance
+// reports "storage-full" (storage_full.h: thresholds, hysteresis), and
+// "available" again once there is room; the other steps go on meanwhile.
+//
 // Unit-tested as a table of situations, without a database.
 //
 // Thread-safety: pure function.
@@ -17,7 +21,9 @@
 #include <optional>
 #include <string>
 
+#include "control/storage_full.h"
 #include "engine/node_exit.h"
+#include "engine/storage_space.h"
 #include "rds/db_instance.h"
 
 namespace tandem::control {
@@ -35,6 +41,8 @@ struct NodeObservation {
   std::string zone;
   std::string instance_class;  // the class its running config was written for
   int64_t certificate_expires_ms = 0;
+  // Space on the file system holding its files (nullopt: not readable).
+  std::optional<engine::StorageSpace> storage;
 };
 
 // A Multi-AZ instance's standby node, as observed just now.
@@ -48,6 +56,7 @@ struct StandbyObservation {
   bool replicating = false;
   std::optional<engine::NodeExit> exit;
   std::string zone;
+  std::optional<engine::StorageSpace> storage;  // as NodeObservation::storage
 };
 
 struct EndpointObservation {
@@ -88,6 +97,8 @@ struct InstanceSituation {
   // A sealed master password waits at DbInstance::PasswordStoreKey.
   bool password_waiting = false;
   std::optional<StartFailure> start_failure;
+  // When a node's free space makes the instance storage-full.
+  StorageThresholds storage_thresholds;
 };
 
 // How many consecutive failed starts of a node make an instance "failed"
@@ -111,14 +122,15 @@ enum class Action {
   kApplyPassword,    // set the master user's new password
   kApplyParameters,  // apply dynamic parameters live; mark static ones pending reboot
   // Multi-AZ (the failover itself is ha_decision.h's)
-  kCreateStandby,    // place the standby in the other zone; issue its certificate
-  kSeedStandby,      // copy the primary online with mariadb-backup; start the copy
-  kStartStandby,     // restart a standby that is not running
-  kAttachStandby,    // replicate from the primary (GTID, semi-sync, verified TLS)
-  kEnableSemiSync,   // the primary waits for the standby's acknowledgements
-  kRemoveStandby,    // conversion to Single-AZ: stop the standby, remove its files
-  kReportAvailable,  // status "available", observed fields filled in
-  kReportFailure,    // status "failed" or "incompatible-parameters", with the reason
+  kCreateStandby,      // place the standby in the other zone; issue its certificate
+  kSeedStandby,        // copy the primary online with mariadb-backup; start the copy
+  kStartStandby,       // restart a standby that is not running
+  kAttachStandby,      // replicate from the primary (GTID, semi-sync, verified TLS)
+  kEnableSemiSync,     // the primary waits for the standby's acknowledgements
+  kRemoveStandby,      // conversion to Single-AZ: stop the standby, remove its files
+  kReportAvailable,    // status "available", observed fields filled in
+  kReportStorageFull,  // status "storage-full" (a node's file system is short of space)
+  kReportFailure,      // status "failed" or "incompatible-parameters", with the reason
   // stopping
   kCloseEndpoint,  // clients are refused from now on
   kStopNode,
@@ -141,6 +153,9 @@ struct InstanceStep {
   bool resize = false;
   // kReportFailure: the status to report (failed or incompatible-parameters).
   std::string failure_status;
+  // kReportStorageFull entering the state, kReportAvailable leaving it: the
+  // storage verdict's reason (storage_full.h), the event's detail.
+  std::string storage_detail;
 };
 
 InstanceStep DecideInstanceStep(const InstanceSituation& situation);

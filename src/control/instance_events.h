@@ -35,6 +35,17 @@ inline constexpr rds::EventType kActivationStarted{"RDS-EVENT-0050", "recovery",
                                                    "Multi-AZ instance activation started."};
 inline constexpr rds::EventType kActivationCompleted{"RDS-EVENT-0051", "recovery",
                                                      "Multi-AZ instance activation completed."};
+// A node's file system ran short of space (storage_full.h): RDS's event for
+// an instance that enters "storage-full". Message: "...: <which node, how
+// much is free>".
+inline constexpr rds::EventType kStorageFull{
+    "RDS-EVENT-0007", "low storage",
+    "Allocated storage has been exhausted. Allocate additional storage to resolve the issue"};
+// RDS has no event for leaving storage-full (there, only added storage ends
+// it); Tandem's own ids are TANDEM-EVENT-*. Message: "...: <the tightest node>".
+inline constexpr rds::EventType kStorageAvailable{"TANDEM-EVENT-0001", "low storage",
+                                                  "Free storage is available again"};
+
 // The standby stopped holding every acknowledged write, and got back.
 inline constexpr rds::EventType kReplicationError{
     "RDS-EVENT-0045", "read replica", "An error has occurred in the read replication process"};

@@ -234,6 +234,12 @@ bool InstanceReconciler::Loop::ObserveProcess(LiveNode& node) {
   return running;
 }
 
+std::optional<engine::StorageSpace> InstanceReconciler::Loop::ObserveStorage(const LiveNode& node) {
+  auto space = node.driver->Storage();
+  if (space.ok()) return *space;
+  return std::nullopt;  // no files yet, or unreadable: the verdict stays as it is
+}
+
 bool InstanceReconciler::Loop::IsWritable(LiveNode& node) {
   const pid_t pid = node.driver->pid();
   if (pid != 0 && pid == node.writable_pid) return true;
@@ -275,6 +281,7 @@ StatusOr<std::optional<InstanceReconciler::Loop::Context>> InstanceReconciler::L
   InstanceSituation& s = ctx.situation;
   s.instance = ctx.instance;
   s.start_failure = live.start_failure;
+  s.storage_thresholds = options_.storage;
 
   auto nodes =
       store_.List(NodeRecord::InstancePrefix(ctx.instance.region, ctx.instance.identifier));
@@ -321,6 +328,7 @@ StatusOr<std::optional<InstanceReconciler::Loop::Context>> InstanceReconciler::L
       p.running = ObserveProcess(n);
       p.exit = n.exit;
       p.writable = p.running && IsWritable(n);
+      p.storage = ObserveStorage(n);
     }
     const ParameterDrift drift = FindParameterDrift(
         ctx.group.values, node.parameters, rds::ParameterCatalog(), ClassDefaults(ctx.instance));

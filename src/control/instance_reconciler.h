@@ -41,6 +41,12 @@
 // it. Limit: one loop serves every instance, so a failover can wait for a
 // step another instance is in the middle of (a node start, a copy).
 //
+// Storage: every pass reads the free space of each node's file system (the
+// node driver's Storage); an instance whose node runs short is reported
+// "storage-full" with an event, and "available" again once there is room
+// (storage_full.h). Nothing is stopped or refused for it: MariaDB itself
+// makes writes wait or fail while the space is gone.
+//
 // Errors: a step that fails is logged and retried on the next pass. A node
 // that cannot start puts its instance in "incompatible-parameters" when
 // retrying cannot help and its parameter group sets values (the engine
@@ -61,6 +67,7 @@
 #include "common/status.h"
 #include "control/ha_decision.h"
 #include "control/node_placement.h"
+#include "control/storage_full.h"
 #include "crypto/certificate_authority.h"
 #include "crypto/envelope.h"
 #include "engine/node_spec.h"
@@ -97,6 +104,9 @@ struct InstanceReconcilerOptions {
   std::chrono::milliseconds catch_up_timeout{30000};  // standby applying its relay log
   std::chrono::milliseconds clone_timeout{600000};
   std::string backup_program = "/usr/bin/mariadb-backup";
+
+  // When a node's free space makes its instance storage-full (storage_full.h).
+  StorageThresholds storage;
 
   std::chrono::milliseconds node_start_timeout{60000};
   std::chrono::milliseconds node_stop_timeout{30000};

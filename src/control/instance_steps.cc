@@ -69,7 +69,8 @@ Status InstanceReconciler::Loop::Execute(const InstanceStep& step, Context& ctx)
     case Action::kRemoveStandby:
       return RemoveStandby(ctx);
     case Action::kReportAvailable:
-      return ReportAvailable(ctx);
+    case Action::kReportStorageFull:
+      return ReportServing(step, ctx);
     case Action::kReportFailure:
       return ReportFailure(step, ctx);
     case Action::kCloseEndpoint:
@@ -446,7 +447,7 @@ Status InstanceReconciler::Loop::ApplyParameters(Context& ctx) {
   return Status::Ok();
 }
 
-Status InstanceReconciler::Loop::ReportAvailable(Context& ctx) {
+Status InstanceReconciler::Loop::ReportServing(const InstanceStep& step, Context& ctx) {
   auto conn = PrimaryNode(ctx).driver->ConnectAdmin(engine::AdminBinlog::kSkip);
   if (!conn.ok()) return conn.status();
   auto version = engine::NodeAdmin(**conn).ServerVersion();
@@ -454,7 +455,7 @@ Status InstanceReconciler::Loop::ReportAvailable(Context& ctx) {
 
   rds::DbInstance updated = ctx.instance;
   const std::string previous = updated.status;
-  updated.status = st::kAvailable;
+  updated.status = step.action == Action::kReportStorageFull ? st::kStorageFull : st::kAvailable;
   updated.observed.engine_version = EngineVersion(*version);
   updated.observed.availability_zone = ctx.primary->zone;
   if (!updated.desired.manage_master_user_password) {
@@ -486,6 +487,12 @@ Status InstanceReconciler::Loop::ReportAvailable(Context& ctx) {
   if (previous == st::kStarting) RecordEvent(updated, rds::event_type::kStarted);
   if (previous == st::kModifying && standby_new) {
     RecordEvent(updated, rds::event_type::kFinishedMultiAz);
+  }
+  if (updated.status != previous && updated.status == st::kStorageFull) {
+    RecordEvent(updated, instance_events::kStorageFull, step.storage_detail);
+  }
+  if (previous == st::kStorageFull && updated.status == st::kAvailable) {
+    RecordEvent(updated, instance_events::kStorageAvailable, step.storage_detail);
   }
   return Status::Ok();
 }

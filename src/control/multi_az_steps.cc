@@ -140,6 +140,7 @@ void InstanceReconciler::Loop::ObserveStandby(Context& ctx) {
   if (n.driver) {
     o.running = ObserveProcess(n);
     o.exit = n.exit;
+    o.storage = ObserveStorage(n);
   }
   o.replicating = o.running && ctx.primary && record.replicating_from == ctx.primary->zone;
   if (o.running && record.initialized) EnsureProbe(n);

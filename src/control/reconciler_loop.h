@@ -97,6 +97,8 @@ class InstanceReconciler::Loop {
   // Whether node's process runs; notes how it ended if it was seen running.
   bool ObserveProcess(LiveNode& node);
   bool IsWritable(LiveNode& node);
+  // The free space of the file system holding node's files, if readable.
+  static std::optional<engine::StorageSpace> ObserveStorage(const LiveNode& node);
   StatusOr<rds::DbParameterGroup> ParameterGroup(const rds::DbInstance& instance);
   // The instance's resources kept by the RDS side (instance_resources.cc):
   // sizing from its class, and its storage encryption keys.
@@ -116,7 +118,9 @@ class InstanceReconciler::Loop {
   Status PointEndpoint(Context& ctx);
   Status ApplyPassword(Context& ctx);
   Status ApplyParameters(Context& ctx);
-  Status ReportAvailable(Context& ctx);
+  // Status "available" or "storage-full" with the observed fields filled
+  // in, and the events of the change (creation, storage-full, ...).
+  Status ReportServing(const InstanceStep& step, Context& ctx);
   Status ReportFailure(const InstanceStep& step, Context& ctx);
   Status CloseEndpoint(Context& ctx);
   Status StopNode(Context& ctx);

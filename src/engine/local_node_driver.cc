@@ -44,47 +44,11 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-// The parent pid of pid, from /proc/<pid>/stat (0 if unknown).
-pid_t ParentOf(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(in, line);
-  // "pid (comm) state ppid ...": comm may contain spaces and parentheses.
-  const size_t close = line.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream rest(line.substr(close + 1));
-  std::string state;
-  pid_t ppid = 0;
-  rest >> state >> ppid;
-  return ppid;
-}
-
 // Identifies the UTS namespace of pid ("uts:[4026531838]"); "" if unknown.
 std::string UtsNamespaceOf(pid_t pid) {
   std::error_code ec;
   auto target = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/uts", ec);
   return ec ? std::string() : target.string();
-}
-
-// Pids of every process that names config_file as its --defaults-file:
-// mariadbd, and the engine tools an interrupted Initialize may have left
-// running in their own session (mariadb-install-db and the mariadbd
-// --bootstrap it feeds).
-std::vector<pid_t> ProcessesUsing(const std::string& config_file) {
-  const std::string defaults = "--defaults-file=" + config_file;
-  std::vector<pid_t> pids;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    pid_t pid = 0;
-    auto [ptr, err] = std::from_chars(name.data(), name.data() + name.size(), pid);
-    if (err != std::errc() || ptr != name.data() + name.size() || pid == ::getpid()) continue;
-    auto args = ReadCommandLine(pid);
-    if (args.ok() && std::find(args->begin(), args->end(), defaults) != args->end()) {
-      pids.push_back(pid);
-    }
-  }
-  return pids;
 }
 
 // Key descriptors for one run of an engine program (none without
@@ -206,6 +170,10 @@ StatusOr<std::unique_ptr<AdminConnection>> LocalNodeDriver::ConnectAdmin(AdminBi
   options.binlog = binlog;
   return AdminConnection::Connect(options);
 }
+
+// Everything of the node (data, logs, binary and relay logs) lives below its
+// root: the root's file system is the one that fills up.
+StatusOr<StorageSpace> LocalNodeDriver::Storage() const { return FileSystemSpace(layout_.root); }
 
 Status LocalNodeDriver::Adopt() {
   std::ifstream in(layout_.pid_file());
@@ -410,16 +378,10 @@ Status LocalNodeDriver::Initialize(milliseconds timeout) {
   // interrupted attempt goes first (and any install still writing here, so
   // it cannot race the new one), then every file they made.
   if (IsAlive() || Adopt().ok()) TANDEM_RETURN_IF_ERROR(Kill());
-  for (pid_t pid : ProcessesUsing(layout_.config_file())) {
-    auto stray = ProcessHandle::Open(pid, ParentOf(pid) == ::getpid());
-    if (!stray.ok()) continue;  // gone already
-    TANDEM_RETURN_IF_ERROR((*stray)->Signal(SIGKILL));
-    if (!(*stray)->WaitForExit(kKillWait)) {
-      return Status::Unavailable("node " + layout_.root + ": pid " + std::to_string(pid) +
-                                 " survived SIGKILL for 30 s");
-    }
-    (*stray)->Collect();
-  }
+  // mariadb-install-db and the mariadbd --bootstrap it feeds, left running in
+  // their own session, name the node's config.
+  TANDEM_RETURN_IF_ERROR(
+      KillProcessesWithArgument("--defaults-file=" + layout_.config_file(), kKillWait));
   for (const std::string& dir : {layout_.data_dir(), layout_.binlog_dir(), layout_.log_dir(),
                                  layout_.run_dir(), layout_.tmp_dir()}) {
     TANDEM_RETURN_IF_ERROR(RemoveDirectoryContents(dir));

@@ -75,6 +75,7 @@ class LocalNodeDriver final : public NodeDriver {
   std::optional<NodeExit> WaitForExit(std::chrono::milliseconds timeout) override;
   std::optional<NodeExit> last_exit() const override;
   StatusOr<std::unique_ptr<AdminConnection>> ConnectAdmin(AdminBinlog binlog) const override;
+  StatusOr<StorageSpace> Storage() const override;
 
   const NodeLayout& layout() const { return layout_; }
   // Pid of the attached process (0 if none).

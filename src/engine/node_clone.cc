@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/node_files.h"
+#include "engine/node_process.h"
 
 namespace tandem::engine {
 namespace {
@@ -14,6 +15,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr size_t kLogTailBytes = 2000;
+constexpr milliseconds kLeftoverKillWait{30000};
 
 milliseconds Left(Clock::time_point deadline) {
   return std::max(milliseconds(0),
@@ -132,7 +134,11 @@ StatusOr<CloneResult> CloneNode(LocalNodeDriver& source, LocalNodeDriver& target
   // read it (datadir, plugin_dir for the key plugin, InnoDB settings).
   TANDEM_RETURN_IF_ERROR(target.WriteConfig());
   CloneRun run(source, target, backup_program, deadline);
-  TANDEM_RETURN_IF_ERROR(RemoveTree(run.clone_dir()));  // left by an interrupted clone
+  // Left by an interrupted clone (tandemd killed): its mariadb-backup may
+  // still be writing there, and would race this copy into the same files.
+  TANDEM_RETURN_IF_ERROR(
+      KillProcessesWithArgument("--target-dir=" + run.clone_dir(), kLeftoverKillWait));
+  TANDEM_RETURN_IF_ERROR(RemoveTree(run.clone_dir()));
   {
     std::ofstream log(run.log(), std::ios::trunc);
     log << "clone of node " << source.layout().root << " into " << target.layout().root << "\n";

@@ -25,7 +25,11 @@
 // the backup cannot connect because the source is not running) or files
 // cannot be moved; kUnavailable if timeout passes (the running program is
 // killed). Messages of failed programs end with the tail of their output,
-// kept in <target root>/log/clone.log (which holds no secret). A failure
+// kept in <target root>/log/clone.log (which holds no secret). A clone
+// interrupted by tandemd's death leaves its program running (it outlives
+// tandemd): the next CloneNode into the same target kills every process
+// working on the clone directory (an argument --target-dir=<clone dir>)
+// before it starts, so two copies never write the same files. A failure
 // during the backup or the prepare leaves the target's data as it was; a
 // later one leaves the target unmarked: Start refuses it, and a new
 // CloneNode or Initialize redoes it. The clone directory is removed either

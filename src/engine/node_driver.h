@@ -18,8 +18,8 @@
 //
 // Thread-safety: Initialize, Start, Stop, Kill, Destroy, Signal, Adopt and UpdateSpec
 // are for one caller at a time (the node's reconciler). IsAlive, WaitForExit,
-// last_exit and ConnectAdmin may be called from any thread at any time (the
-// HA monitor), including while another thread runs a lifecycle step.
+// last_exit, ConnectAdmin and Storage may be called from any thread at any
+// time (the HA monitor), including while another thread runs a lifecycle step.
 #pragma once
 
 #include <chrono>
@@ -30,6 +30,7 @@
 #include "engine/admin_connection.h"
 #include "engine/node_exit.h"
 #include "engine/node_spec.h"
+#include "engine/storage_space.h"
 
 namespace tandem::engine {
 
@@ -95,6 +96,11 @@ class NodeDriver {
 
   // A session as the node's local administrator (unix socket; no password).
   virtual StatusOr<std::unique_ptr<AdminConnection>> ConnectAdmin(AdminBinlog binlog) const = 0;
+
+  // Space left on the file system that holds the node's files (data, binary
+  // and relay logs), whether or not the node runs. kIOError if it cannot be
+  // read (e.g. the node's files do not exist yet).
+  virtual StatusOr<StorageSpace> Storage() const = 0;
 };
 
 }  // namespace tandem::engine

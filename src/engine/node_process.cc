@@ -12,6 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -219,6 +222,50 @@ NodeExit ProcessHandle::Collect() {
   }
   exit_ = result;
   return result;
+}
+
+pid_t ParentOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  // "pid (comm) state ppid ...": comm may contain spaces and parentheses.
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(line.substr(close + 1));
+  std::string state;
+  pid_t ppid = 0;
+  rest >> state >> ppid;
+  return ppid;
+}
+
+std::vector<pid_t> ProcessesWithArgument(const std::string& argument) {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    pid_t pid = 0;
+    auto [ptr, err] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (err != std::errc() || ptr != name.data() + name.size() || pid == ::getpid()) continue;
+    auto args = ReadCommandLine(pid);
+    if (args.ok() && std::find(args->begin(), args->end(), argument) != args->end()) {
+      pids.push_back(pid);
+    }
+  }
+  return pids;
+}
+
+Status KillProcessesWithArgument(const std::string& argument, std::chrono::milliseconds wait) {
+  for (pid_t pid : ProcessesWithArgument(argument)) {
+    auto process = ProcessHandle::Open(pid, ParentOf(pid) == ::getpid());
+    if (!process.ok()) continue;  // gone already
+    TANDEM_RETURN_IF_ERROR((*process)->Signal(SIGKILL));
+    if (!(*process)->WaitForExit(wait)) {
+      return Status::Unavailable("pid " + std::to_string(pid) + " (" + argument +
+                                 ") survived SIGKILL for " + std::to_string(wait.count()) + " ms");
+    }
+    (*process)->Collect();
+  }
+  return Status::Ok();
 }
 
 StatusOr<std::vector<std::string>> ReadCommandLine(pid_t pid) {

@@ -1,6 +1,7 @@
 // Processes of engine nodes: spawning with the node's key descriptors, its own
-// session and UTS namespace; watching and signalling through pidfds; and
-// recognizing a node's mariadbd from /proc. Internal to engine/.
+// session and UTS namespace; watching and signalling through pidfds;
+// recognizing a node's mariadbd from /proc; and clearing away the programs an
+// interrupted step left running. Internal to engine/.
 #pragma once
 
 #include <sys/types.h>
@@ -79,5 +80,20 @@ class ProcessHandle {
 // The NUL-separated arguments of /proc/<pid>/cmdline. kNotFound if the
 // process does not exist.
 StatusOr<std::vector<std::string>> ReadCommandLine(pid_t pid);
+
+// The parent pid of pid, from /proc/<pid>/stat (0 if unknown).
+pid_t ParentOf(pid_t pid);
+
+// Pids of every process (this one excepted) one of whose arguments is exactly
+// `argument` (e.g. "--defaults-file=<node>/my.cnf").
+std::vector<pid_t> ProcessesWithArgument(const std::string& argument);
+
+// SIGKILLs every process ProcessesWithArgument(argument) finds and waits until
+// each is gone, reaping those that are this process's children: how the
+// programs of a step that tandemd's crash interrupted (an install, a copy;
+// they outlive tandemd) are cleared away before the step is done again, so
+// the new attempt never races the old one. kUnavailable if a process is
+// still there `wait` after SIGKILL.
+Status KillProcessesWithArgument(const std::string& argument, std::chrono::milliseconds wait);
 
 }  // namespace tandem::engine

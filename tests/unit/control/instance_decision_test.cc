@@ -486,5 +486,95 @@ TEST(InstanceDecisionTest, MultiAzStandbyIsBuiltRepairedAndRemoved) {
       });
 }
 
+// A file system of 1 GiB: storage-full below 64 MiB free, available again
+// above 128 MiB (storage_full.h's defaults).
+engine::StorageSpace Space(uint64_t free_mib) {
+  return engine::StorageSpace{free_mib << 20, uint64_t{1024} << 20};
+}
+
+TEST(InstanceDecisionTest, StorageFullIsReportedAndClearedWithHysteresis) {
+  InstanceSituation roomy = HealthyMultiAz();
+  roomy.primary.storage = Space(900);
+  roomy.standby.storage = Space(900);
+  EXPECT_EQ(DecideInstanceStep(roomy).action, Action::kNothing) << DecideInstanceStep(roomy).reason;
+  InstanceSituation full = roomy;
+  full.instance.status = st::kStorageFull;
+  full.primary.storage = Space(10);
+  Check(roomy, {
+                   {"primary's file system short of space",
+                    [](InstanceSituation& s) { s.primary.storage = Space(10); },
+                    Action::kReportStorageFull, "node us-east-1a has 10 MiB free of 1024 MiB"},
+                   {"standby's file system short of space",
+                    [](InstanceSituation& s) { s.standby.storage = Space(63); },
+                    Action::kReportStorageFull, "node us-east-1b has 63 MiB free"},
+                   {"just above the threshold: still available",
+                    [](InstanceSituation& s) { s.primary.storage = Space(64); }, Action::kNothing},
+                   {"space unreadable: still available",
+                    [](InstanceSituation& s) { s.primary.storage.reset(); }, Action::kNothing},
+                   {"short of space while a password waits: reported first",
+                    [](InstanceSituation& s) {
+                      s.primary.storage = Space(10);
+                      s.instance.desired.password_generation = 2;
+                      s.instance.observed.password_generation_applied = 1;
+                    },
+                    Action::kReportStorageFull},
+                   {"short of space at the end of a modification",
+                    [](InstanceSituation& s) {
+                      s.primary.storage = Space(10);
+                      s.instance.status = st::kModifying;
+                    },
+                    Action::kReportStorageFull},
+                   {"short of space and the node killed: recovered first",
+                    [](InstanceSituation& s) {
+                      s.primary.storage = Space(10);
+                      s.primary.running = false;
+                      s.primary.writable = false;
+                    },
+                    Action::kRecoverNode},
+               });
+  Check(full, {
+                  {"still short: nothing more to do", [](InstanceSituation&) {}, Action::kNothing,
+                   "storage-full: node us-east-1a"},
+                  {"some room, below the leaving threshold: stays storage-full (no flapping)",
+                   [](InstanceSituation& s) { s.primary.storage = Space(100); }, Action::kNothing,
+                   "storage-full"},
+                  {"at the leaving threshold exactly: stays",
+                   [](InstanceSituation& s) { s.primary.storage = Space(128); }, Action::kNothing},
+                  {"room again on every node",
+                   [](InstanceSituation& s) { s.primary.storage = Space(129); },
+                   Action::kReportAvailable, "room again"},
+                  {"room on the primary, the standby still short",
+                   [](InstanceSituation& s) {
+                     s.primary.storage = Space(900);
+                     s.standby.storage = Space(120);
+                   },
+                   Action::kNothing, "node us-east-1b"},
+                  {"space unreadable: the state stays",
+                   [](InstanceSituation& s) { s.primary.storage.reset(); }, Action::kNothing},
+                  {"the node recovers while storage-full",
+                   [](InstanceSituation& s) {
+                     s.primary.running = false;
+                     s.primary.writable = false;
+                   },
+                   Action::kRecoverNode},
+                  {"a stale observed field is refreshed without leaving the state",
+                   [](InstanceSituation& s) { s.instance.observed.engine_version.clear(); },
+                   Action::kReportStorageFull},
+              });
+  // The event's detail: only when entering the state, and when leaving it.
+  InstanceSituation entering = roomy;
+  entering.primary.storage = Space(10);
+  EXPECT_NE(DecideInstanceStep(entering).storage_detail.find("10 MiB free"), std::string::npos);
+  InstanceSituation refreshing = full;
+  refreshing.instance.observed.engine_version.clear();
+  EXPECT_EQ(DecideInstanceStep(refreshing).storage_detail, "");
+  InstanceSituation leaving = full;
+  leaving.primary.storage = Space(500);
+  leaving.standby.storage = Space(400);
+  EXPECT_NE(DecideInstanceStep(leaving).storage_detail.find("node us-east-1b has 400 MiB free"),
+            std::string::npos)
+      << DecideInstanceStep(leaving).storage_detail;
+}
+
 }  // namespace
 }  // namespace tandem::control

@@ -1,9 +1,10 @@
 // Multi-AZ replication against real mariadbd processes: online clone of a
-// primary, GTID replication over verified TLS with semi-sync, promotion of
-// the standby and rejoin of the crashed ex-primary, and the admin-statement
-// trap on standbys.
+// primary (and of one whose earlier clone was interrupted), GTID replication
+// over verified TLS with semi-sync, promotion of the standby and rejoin of
+// the crashed ex-primary, and the admin-statement trap on standbys.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
 
 #include <atomic>
 #include <mutex>
@@ -321,6 +322,36 @@ INSTANTIATE_TEST_SUITE_P(Storage, CloneAndReplicate, ::testing::Values(false, tr
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "Encrypted" : "Unencrypted";
                          });
+
+// tandemd killed in the middle of a copy leaves its mariadb-backup running
+// (engine programs outlive tandemd); the next copy into the same node must
+// stop it first, or both write the same files (found by the chaos suite:
+// "Can't create file ... File exists", or worse, a mixed copy).
+TEST_F(ReplicationTest, ACloneStopsWhatAnInterruptedCloneLeftRunning) {
+  auto primary = StartPrimary("primary", false, 1000);
+  ASSERT_TRUE(primary);
+  auto standby = MakeDriver(StandbySpec("standby", *primary));
+  ASSERT_TRUE(standby);
+  // A stand-in for the interrupted copy's program: like mariadb-backup, it
+  // names the clone directory with --target-dir.
+  const std::string target_dir = "--target-dir=" + standby->layout().root + "/clone";
+  const char* argv[] = {"/bin/sh", "-c", "while :; do sleep 1; done", target_dir.c_str(), nullptr};
+  pid_t leftover = 0;
+  ASSERT_EQ(
+      ::posix_spawn(&leftover, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
+
+  auto cloned = CloneNode(*primary, *standby, kTimeout);
+  const bool survived = ::kill(leftover, 0) == 0;
+  if (survived) {
+    ::kill(leftover, SIGKILL);
+    ::waitpid(leftover, nullptr, 0);
+  }
+  ASSERT_TRUE(cloned.ok()) << cloned.status().ToString();
+  EXPECT_FALSE(survived) << "the interrupted clone's program still runs after a new clone";
+  Status started = standby->Start(kTimeout);
+  Track(*standby);
+  EXPECT_TRUE(started.ok()) << started.ToString();
+}
 
 TEST_F(ReplicationTest, ReplicationNeedsTheInstanceCaAndAUserWithOnlyReplicationSlave) {
   auto primary = StartPrimary("primary", false, 0);
