@@ -14,6 +14,10 @@ namespace {
 
 // Models nest a few levels; a deeper walk means a recursive shape.
 constexpr int kMaxDepth = 32;
+// 10000-01-01T00:00:00Z, the first second ISO 8601's four-digit years cannot
+// write. Timestamps from there on are refused, so handlers can work in int64_t
+// milliseconds.
+constexpr double kEndOfTimestampsSeconds = 253402300800.0;
 // List positions are small in practice (RDS takes at most 50 tags); larger
 // numbers are treated as unknown parameters rather than allocated.
 constexpr uint64_t kMaxListIndex = 100000;
@@ -332,6 +336,9 @@ class InputDecoder {
         seconds = ParseNumber(text);
       }
       if (!seconds) return wrong("an ISO 8601 timestamp such as 2023-11-14T22:13:20Z");
+      if (*seconds >= kEndOfTimestampsSeconds) {
+        return wrong("a timestamp no later than 9999-12-31T23:59:59Z");
+      }
       return Json(*seconds);
     }
     return Json(text);

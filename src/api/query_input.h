@@ -15,8 +15,9 @@
 //   boolean            "true" / "false"
 //   integer, long, float, double   decimal text
 //   timestamp          ISO 8601 ("2023-11-14T22:13:20Z", fractions and offsets
-//                      allowed) or epoch seconds; decoded to epoch seconds,
-//                      as the JSON protocol carries them
+//                      allowed) or epoch seconds, no later than
+//                      9999-12-31T23:59:59Z; decoded to epoch seconds, as the
+//                      JSON protocol carries them
 //   string, blob       as sent (blobs stay base64 text)
 // Elements are taken in index order; gaps in the numbering are closed up.
 // Parameters the shape does not name are ignored, as AWS does.

@@ -335,6 +335,19 @@ VerifyResult Refuse(AuthFailure::Kind kind, std::string message, std::string_vie
   return result;
 }
 
+// A region name as AWS forms them ("us-east-1", "us-gov-west-1"): lower-case
+// letters, digits and hyphens, starting with a letter. Any such name is a
+// region to Tandem (its own namespace); anything else is refused here because
+// the region becomes part of store keys, ARNs and directory names.
+bool IsRegionName(std::string_view region) {
+  constexpr size_t kMaxRegionLength = 32;
+  if (region.empty() || region.size() > kMaxRegionLength) return false;
+  if (region.front() < 'a' || region.front() > 'z') return false;
+  return std::all_of(region.begin(), region.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
 bool ContainsName(std::string_view list, std::string_view name) {
   size_t start = 0;
   while (start <= list.size()) {
@@ -394,6 +407,13 @@ VerifyResult VerifySigV4(const HttpRequest& req, const CredentialLookup& credent
     return Refuse(Kind::kIncomplete,
                   "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
                       std::string(terminator) + "'.",
+                  service);
+  }
+  if (!IsRegionName(region)) {
+    return Refuse(Kind::kSignatureMismatch,
+                  "Credential should be scoped to a valid region, not '" + std::string(region) +
+                      "'. A region name is up to 32 lower-case letters, digits and hyphens, "
+                      "starting with a letter, such as us-east-1.",
                   service);
   }
   if (!ContainsName(*fields.signed_headers, "host")) {

@@ -2,7 +2,11 @@
 // the AWS SDKs sign: canonical request over the signed headers as sent, the
 // payload hash (X-Amz-Content-Sha256 when present, else SHA-256 of the body),
 // a credential scope <date>/<region>/<service>/aws4_request, and a ±15 minute
-// window around X-Amz-Date.
+// window around X-Amz-Date. Any region name is accepted (each is its own
+// namespace), but a scope whose region is not one (up to 32 lower-case letters,
+// digits and hyphens, starting with a letter) is refused as a signature
+// mismatch: "Credential should be scoped to a valid region, not '...'", as AWS
+// words it.
 //
 // Pure function of its inputs plus a per-day signing-key cache; thread-safe.
 #pragma once

@@ -10,6 +10,7 @@ operations, malformed bodies, forged signatures).
 import configparser
 import datetime
 import http.client
+import io
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ import subprocess
 import time
 import types
 import unittest.mock
+import zipfile
 
 import boto3
 import botocore.auth
@@ -369,15 +371,23 @@ class TandemServer:
     def signed_headers(self, operation, body, region=DEFAULT_REGION, service="secretsmanager",
                        access_key=None, secret_key=None, at=None, extra_headers=None):
         """Headers for a JSON 1.1 request signed by botocore's SigV4Auth (at a chosen time)."""
-        key_id, secret, _ = self.credentials()
         headers = {
             "Content-Type": "application/x-amz-json-1.1",
             "X-Amz-Target": f"secretsmanager.{operation}" if operation else None,
             **(extra_headers or {}),
         }
         headers = {k: v for k, v in headers.items() if v is not None}
-        request = botocore.awsrequest.AWSRequest(method="POST", url=self.url + "/", data=body,
-                                                 headers=headers)
+        return self.sign("POST", "/", headers, body, region=region, service=service,
+                         access_key=access_key, secret_key=secret_key, at=at)
+
+    def sign(self, method, target, headers, body, region=DEFAULT_REGION, service="secretsmanager",
+             access_key=None, secret_key=None, at=None):
+        """headers plus Host, X-Amz-Date and Authorization for any request (target: path and
+        query string as sent), signed by botocore's SigV4Auth with this server's key (or the
+        given one) at a chosen time."""
+        key_id, secret, _ = self.credentials()
+        request = botocore.awsrequest.AWSRequest(method=method, url=self.url + target, data=body,
+                                                 headers=dict(headers))
         signer = botocore.auth.SigV4Auth(
             botocore.credentials.Credentials(access_key or key_id, secret_key or secret),
             service, region)
@@ -442,6 +452,52 @@ def http_status_of(raw_response):
     except (IndexError, ValueError):
         return None
 
+
+# ----- resources that refused requests must leave alone -----------------------------------
+
+def create_watched_resources(server, prefix, timeout=60.0):
+    """One secret (value "original"), one Lambda function and one DB instance (waited for
+    until available), named <prefix>-secret, -function and -db; the server needs engine
+    nodes (launcher(engine_nodes=True))."""
+    sm = server.client()
+    sm.create_secret(Name=f"{prefix}-secret", SecretString="original")
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("lambda_function.py", "def lambda_handler(event, context):\n    return event\n")
+    server.client(service="lambda").create_function(
+        FunctionName=f"{prefix}-function", Runtime="python3.11",
+        Role="arn:aws:iam::000000000000:role/tests", Handler="lambda_function.lambda_handler",
+        Code={"ZipFile": code.getvalue()})
+    rds = server.client(service="rds")
+    rds.create_db_instance(DBInstanceIdentifier=f"{prefix}-db", Engine="mysql",
+                           DBInstanceClass="db.t3.micro", AllocatedStorage=20,
+                           MasterUsername="admin", MasterUserPassword=f"{prefix}-Pa55word")
+    deadline = time.monotonic() + timeout
+    while rds.describe_db_instances(DBInstanceIdentifier=f"{prefix}-db")["DBInstances"][0][
+            "DBInstanceStatus"] != "available":
+        assert time.monotonic() < deadline, f"{prefix}-db not available within {timeout}s"
+        time.sleep(0.05)
+
+
+def resources_snapshot(server):
+    """What ListSecrets (with each secret's value and versions), DescribeDBInstances and
+    ListFunctions answer; equal snapshots mean nothing was created, changed or deleted."""
+    sm = server.client()
+
+    def unread(doc):  # LastAccessedDate moves with the snapshot's own reads of the values
+        return {k: v for k, v in doc.items() if k != "LastAccessedDate"}
+
+    secrets = [unread(s) for s in sm.list_secrets()["SecretList"]]
+    return {
+        "secrets": secrets,
+        "values": {s["Name"]: sm.get_secret_value(SecretId=s["ARN"])["SecretString"]
+                   for s in secrets},
+        "versions": {s["Name"]: [unread(v) for v in sm.list_secret_version_ids(
+                         SecretId=s["ARN"], IncludeDeprecated=True)["Versions"]]
+                     for s in secrets},
+        "instances": server.client(service="rds").describe_db_instances()["DBInstances"],
+        "functions": server.client(service="lambda").list_functions()["Functions"],
+    }
 
 
 # ----- engine nodes and network namespaces ----------------------------------------

@@ -429,5 +429,39 @@ TEST(SignSigV4, RoundTripsWithVerify) {
   EXPECT_TRUE(VerifySigV4(req, keys, 1700000060).ok);
 }
 
+// Regions name store keys, ARNs and directories: any region name is its own
+// namespace, but a scope whose region is no region name is refused (as AWS
+// refuses a scope to a region it does not serve), however well it is signed.
+TEST(SigV4Region, ScopeMustNameARegion) {
+  FixedKeys keys;
+  keys.Add("AKIATESTTESTTESTTEST", "secret");
+  auto signed_for = [](const std::string& region) {
+    HttpRequest req;
+    req.method = "POST";
+    req.target = "/";
+    req.headers = {{"host", "127.0.0.1:4566"}};
+    req.body = "{}";
+    SignSigV4(req, {"AKIATESTTESTTESTTEST", "secret"}, region, "secretsmanager", 1700000000);
+    return req;
+  };
+  for (const std::string region : {"us-east-1", "xx-nowhere-9", "us-gov-west-1", "local"}) {
+    SCOPED_TRACE(region);
+    VerifyResult r = VerifySigV4(signed_for(region), keys, 1700000000);
+    EXPECT_TRUE(r.ok) << r.failure.message;
+    EXPECT_EQ(r.caller.region, region);
+  }
+  for (const std::string& region :
+       std::vector<std::string>{"", "US-EAST-1", "us east 1", "..", "us-east-1:x", "-us-east-1",
+                                "1-east", "r\xC3\xA9gion", std::string(33, 'a')}) {
+    SCOPED_TRACE(region);
+    VerifyResult r = VerifySigV4(signed_for(region), keys, 1700000000);
+    ASSERT_FALSE(r.ok);
+    EXPECT_EQ(r.failure.kind, Kind::kSignatureMismatch);
+    EXPECT_EQ(r.failure.message.rfind("Credential should be scoped to a valid region", 0), 0u)
+        << r.failure.message;
+    EXPECT_EQ(r.failure.service, "secretsmanager");
+  }
+}
+
 }  // namespace
 }  // namespace tandem::api
