@@ -4,7 +4,7 @@ JOBS ?= 2
 DATA_DIR ?= ./tandem-data
 LISTEN ?= 127.0.0.1:4566
 
-.PHONY: deps build run test unit integration fuzz bench format clean demo chaos
+.PHONY: deps build run test unit integration fuzz sanitizers bench format clean demo chaos
 
 deps:
 	@scripts/deps
@@ -23,7 +23,7 @@ run: build
 demo: build
 	TANDEM_BIN_DIR=$(abspath $(BUILD_DIR))/bin scripts/demo
 
-test: build fuzz
+test: build fuzz sanitizers
 	cd $(BUILD_DIR) && ctest --output-on-failure -j 1
 
 unit: build
@@ -43,6 +43,15 @@ fuzz: deps
 	CXX=clang++ cmake -S . -B $(BUILD_DIR)-fuzz -G Ninja -DTANDEM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target fuzz_targets
 
+# The unit tests and tandemd under ASan+UBSan (in the fuzz tree, which already is a clang
+# ASan+UBSan build of every library) and the threaded unit tests under TSan in their own tree;
+# ctest in $(BUILD_DIR) runs them (labels asan, tsan; tests/sanitizers/).
+sanitizers: fuzz
+	cmake --build $(BUILD_DIR)-fuzz -j $(JOBS) --target sanitized_tests
+	CXX=clang++ cmake -S . -B $(BUILD_DIR)-tsan -G Ninja -DTANDEM_TSAN=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD_DIR)-tsan -j $(JOBS) --target tsan_tests
+
 # Every benchmark (needs root), their figures in a fresh $(BUILD_DIR)/bench-results.jsonl, then
 # docs/performance.md and docs/failover-durations.svg from them (bench/report.py). A bench that
 # fails is named and left out of the page, and the target fails.
@@ -60,4 +69,4 @@ format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR)-fuzz
+	rm -rf $(BUILD_DIR) $(BUILD_DIR)-fuzz $(BUILD_DIR)-tsan

@@ -25,6 +25,7 @@ struct ApiError {
 template <class T>
 class ApiResult {
  public:
+  // Implicit on purpose: a handler returns a T or an ApiError.
   ApiResult(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   ApiResult(ApiError e) : v_(std::move(e)) {}   // NOLINT(google-explicit-constructor)
   bool ok() const { return std::holds_alternative<T>(v_); }

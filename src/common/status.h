@@ -58,6 +58,7 @@ class Status {
 template <class T>
 class StatusOr {
  public:
+  // Implicit on purpose: a function returning StatusOr<T> returns a T or a Status.
   StatusOr(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok());

@@ -55,7 +55,7 @@ StatusOr<std::string> Crypt(bool encrypt, const std::string& secret, std::string
     return encrypt ? Status::Internal("encrypting the engine key file failed")
                    : Status::Corruption("the engine key file does not open with its file key");
   }
-  out.resize(static_cast<size_t>(n1 + n2));
+  out.resize(static_cast<size_t>(n1) + static_cast<size_t>(n2));
   return out;
 }
 

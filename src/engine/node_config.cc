@@ -34,7 +34,7 @@ Status CheckIdentifier(std::string_view field, const std::string& value) {
 
 // RFC 1123 host name that also fits sethostname (at most 64 bytes).
 Status CheckHostname(const std::string& name) {
-  const Status bad = Status::InvalidArgument(
+  Status bad = Status::InvalidArgument(
       "hostname '" + name +
       "' is invalid: use 1-63 characters, dot-separated labels of letters, digits and "
       "hyphens, each starting and ending with a letter or digit");

@@ -245,7 +245,7 @@ void FunctionService::RemoveCodeExcept(const std::string& region, const std::str
   }
 }
 
-ApiResult<Json> FunctionService::Save(FunctionRecord record, int64_t expected_version) {
+ApiResult<Json> FunctionService::Save(const FunctionRecord& record, int64_t expected_version) {
   Status st = store_.Commit({StoreWrite::Put(FunctionKey(record.region, record.name),
                                              record.ToStoreValue(), expected_version)});
   if (st.code() == Status::Code::kConflict) {
@@ -300,7 +300,7 @@ ApiResult<Json> FunctionService::CreateFunction(const RequestContext& ctx, const
   r.last_modified = FormatLastModified(clock_.NowMillis());
   auto stored = StoreCode(r, code["ZipFile"].get<std::string>());
   if (!stored.ok()) return stored.error();
-  return Save(std::move(r), StoreWrite::kMustNotExist);
+  return Save(r, StoreWrite::kMustNotExist);
 }
 
 ApiResult<Json> FunctionService::GetFunction(const RequestContext& ctx, const Json& in) {
@@ -380,7 +380,7 @@ ApiResult<Json> FunctionService::UpdateFunctionConfiguration(const RequestContex
   if (Status st = ValidateConfiguration(r); !st.ok()) return FromStatus(st);
   r.revision_id = crypto::RandomUuid();
   r.last_modified = FormatLastModified(clock_.NowMillis());
-  return Save(std::move(r), loaded->version);
+  return Save(r, loaded->version);
 }
 
 ApiResult<Json> FunctionService::DeleteFunction(const RequestContext& ctx, const Json& in) {
@@ -427,7 +427,7 @@ ApiResult<Json> FunctionService::AddPermission(const RequestContext& ctx, const 
   }
   if (!condition.empty()) statement["Condition"] = condition;
   r.policy_statements.push_back(statement);
-  auto saved = Save(std::move(r), loaded->version);
+  auto saved = Save(r, loaded->version);
   if (!saved.ok()) return saved.error();
   return Json{{"Statement", statement.dump()}};
 }
@@ -444,7 +444,7 @@ ApiResult<Json> FunctionService::RemovePermission(const RequestContext& ctx, con
     return NotFound("Statement " + sid + " is not found in resource policy.");
   }
   r.policy_statements.erase(it);
-  auto saved = Save(std::move(r), loaded->version);
+  auto saved = Save(r, loaded->version);
   if (!saved.ok()) return saved.error();
   return Json::object();
 }

@@ -140,7 +140,7 @@ class FunctionService : public rotation::FunctionInvoker {
   void RemoveCodeExcept(const std::string& region, const std::string& name,
                         const std::string& keep_path) const;
   void AppendLog(const std::string& region, const std::string& name, const std::string& text);
-  api::ApiResult<nlohmann::json> Save(FunctionRecord record, int64_t expected_version);
+  api::ApiResult<nlohmann::json> Save(const FunctionRecord& record, int64_t expected_version);
 
   Store& store_;
   const Clock& clock_;

@@ -200,7 +200,7 @@ ForwardingLoop::ForwardingLoop(Config config, std::vector<UniqueFd> listeners, U
       relaying_(new ConnectionList),
       parked_(new ConnectionList) {
   for (const UniqueFd& l : listeners_) {
-    listener_watches_.push_back(std::unique_ptr<Watch>(new Watch{Watch::Kind::kListener, l.get()}));
+    listener_watches_.push_back(std::make_unique<Watch>(Watch{Watch::Kind::kListener, l.get()}));
   }
 }
 
@@ -228,7 +228,7 @@ std::future<void> ForwardingLoop::Post(std::function<void()> change) {
       done->set_value();  // the loop is gone, and its connections with it
       return future;
     }
-    posted_.push_back([change = std::move(change), done] {
+    posted_.emplace_back([change = std::move(change), done] {
       change();
       done->set_value();
     });

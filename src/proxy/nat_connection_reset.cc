@@ -43,6 +43,13 @@ inet_diag_req_v2 Request(uint32_t states) {
   return r;
 }
 
+// NLMSG_OK(h, left) without the macro's comparison of the unsigned
+// nlmsg_len with the signed left, which clang refuses (-Wsign-compare).
+bool MessageFits(const nlmsghdr* h, int left) {
+  return left >= static_cast<int>(sizeof(nlmsghdr)) && h->nlmsg_len >= sizeof(nlmsghdr) &&
+         h->nlmsg_len <= static_cast<uint32_t>(left);
+}
+
 // The connected TCP sockets bound to 127.0.0.1:node_port.
 StatusOr<std::vector<NodeSocket>> NodeSockets(int diag, uint16_t node_port) {
   struct {
@@ -63,7 +70,7 @@ StatusOr<std::vector<NodeSocket>> NodeSockets(int diag, uint16_t node_port) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::IOError(std::string("cannot list sockets: ") + strerror(errno));
     int left = static_cast<int>(n);
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); MessageFits(h, left);
          h = NLMSG_NEXT(h, left)) {
       if (h->nlmsg_type == NLMSG_DONE) return found;
       if (h->nlmsg_type == NLMSG_ERROR) {
@@ -168,7 +175,7 @@ bool OriginalDestination(int conntrack, const NodeSocket& s, uint32_t* address, 
   alignas(nlmsghdr) char reply[8192];
   ssize_t n = ::recv(conntrack, reply, sizeof(reply), 0);
   auto* h = reinterpret_cast<nlmsghdr*>(reply);
-  if (n < static_cast<ssize_t>(NLMSG_HDRLEN) || !NLMSG_OK(h, static_cast<int>(n)) ||
+  if (n < static_cast<ssize_t>(NLMSG_HDRLEN) || !MessageFits(h, static_cast<int>(n)) ||
       h->nlmsg_type == NLMSG_ERROR) {
     return false;
   }

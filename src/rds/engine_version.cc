@@ -7,8 +7,6 @@
 
 #include <cctype>
 
-extern char** environ;
-
 namespace tandem::rds {
 
 std::string ParseEngineVersion(std::string_view output) {

@@ -93,7 +93,7 @@ struct RdsService::Impl {
 
   // Records events after a commit; a failure is logged, not returned: the
   // change itself happened.
-  void Record(const Call& call, const std::vector<Event>& events);
+  void Record(const Call& call, const std::vector<Event>& recorded);
   // Wakes the reconciler.
   void Changed() const;
 

@@ -86,7 +86,7 @@ std::string AltUsername(const std::string& username, Status* error) {
       username.compare(username.size() - suffix.size(), suffix.size(), suffix) == 0) {
     return username.substr(0, username.size() - suffix.size());
   }
-  const std::string clone = username + suffix;
+  std::string clone = username + suffix;
   if (clone.size() > kMaxUserNameLength) {
     *error = Status::InvalidArgument("cannot clone user " + username + ": with " + suffix +
                                      " appended its name would exceed " +

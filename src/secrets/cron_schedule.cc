@@ -57,14 +57,14 @@ int64_t DayNumber(std::chrono::year_month_day date) {
 }
 
 int DaysInMonth(int year, int month) {
-  using namespace std::chrono;
+  using std::chrono::last, std::chrono::year_month_day_last;
   return static_cast<int>(
       static_cast<unsigned>(year_month_day_last{std::chrono::year{year} / month / last}.day()));
 }
 
 // 1 (Sunday) to 7 (Saturday).
 int DayOfWeek(int64_t day_number) {
-  using namespace std::chrono;
+  using std::chrono::days, std::chrono::sys_days, std::chrono::weekday;
   return static_cast<int>(weekday{sys_days{days{day_number}}}.c_encoding()) + 1;
 }
 
@@ -269,7 +269,7 @@ bool CronSchedule::DayMatches(int year, int month, int day, int day_of_week) con
 }
 
 int64_t CronSchedule::NextAfter(int64_t from_ms) const {
-  using namespace std::chrono;
+  using std::chrono::days, std::chrono::months, std::chrono::sys_days, std::chrono::year_month_day;
   const int64_t end_ms = DayNumber(std::chrono::year{kLastYear + 1} / 1 / 1) * kMillisPerDay;
   const int64_t horizon_ms = kSearchHorizonDays * kMillisPerDay;
   if (from_ms < -horizon_ms || from_ms >= end_ms) return 0;  // also keeps the sums below in range
@@ -307,7 +307,7 @@ int64_t CronSchedule::NextAfter(int64_t from_ms) const {
 }
 
 bool CronSchedule::HasOccurrencesCloserThan(int64_t interval_ms) const {
-  using namespace std::chrono;
+  using std::chrono::days, std::chrono::sys_days, std::chrono::year_month_day;
   // The gaps between times of day, and across midnight.
   int first = -1;
   int last = -1;

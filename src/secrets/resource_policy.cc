@@ -114,14 +114,16 @@ api::ApiResult<PolicyReview> ReviewResourcePolicy(std::string_view text) {
   }
   if (auto version = policy.find("Version");
       version != policy.end() && *version != "2012-10-17" && *version != "2008-10-17") {
-    review.grammar_errors.push_back(
+    review.grammar_errors.emplace_back(
         "The policy Version must be \"2012-10-17\" (or the older \"2008-10-17\").");
   }
   auto statements = policy.find("Statement");
   if (statements == policy.end()) {
-    review.grammar_errors.push_back("The policy has no Statement.");
+    review.grammar_errors.emplace_back("The policy has no Statement.");
   } else if (statements->is_array()) {
-    if (statements->empty()) review.grammar_errors.push_back("The policy Statement list is empty.");
+    if (statements->empty()) {
+      review.grammar_errors.emplace_back("The policy Statement list is empty.");
+    }
     for (size_t i = 0; i < statements->size(); ++i) {
       ReviewStatement((*statements)[i], "Statement " + std::to_string(i + 1), review);
     }

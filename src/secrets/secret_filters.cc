@@ -44,8 +44,8 @@ std::vector<std::string> SplitIntoWords(std::string_view text) {
     if (!word.empty()) words.push_back(Lower(word));
     word.clear();
   };
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
     if (!std::isalnum(c)) {
       flush();
       continue;

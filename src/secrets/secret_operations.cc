@@ -183,7 +183,9 @@ Result SecretsService::Impl::ListSecrets(const Call& call, const Json& input) {
       return descending ? position(s) < *after : position(s) > *after;
     });
   }
-  auto end = static_cast<size_t>(listed.end() - begin) > *page ? begin + *page : listed.end();
+  auto end = static_cast<size_t>(listed.end() - begin) > *page
+                 ? begin + static_cast<std::ptrdiff_t>(*page)
+                 : listed.end();
 
   Json out = {{"SecretList", Json::array()}};
   for (auto it = begin; it != end; ++it) {

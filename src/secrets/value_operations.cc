@@ -163,7 +163,9 @@ Result SecretsService::Impl::ListSecretVersionIds(const Call& call, const Json& 
     if (last == listed.end()) return errors::InvalidNextToken();
     begin = last + 1;
   }
-  auto end = static_cast<size_t>(listed.end() - begin) > *page ? begin + *page : listed.end();
+  auto end = static_cast<size_t>(listed.end() - begin) > *page
+                 ? begin + static_cast<std::ptrdiff_t>(*page)
+                 : listed.end();
 
   Json out = Identity(secret);
   out["Versions"] = Json::array();

@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -425,9 +426,22 @@ int main(int argc, char** argv) {
       return RotationsPage(rotation_engine);
     }
     if (test_clock && req.Path() == "/_tandem/test/advance-clock" && req.method == "POST") {
+      // At most 100 years either way, so that the offset in milliseconds cannot overflow.
+      constexpr int64_t kMaxSeconds = 100LL * 366 * 24 * 3600;
       std::string q(req.Query());
       int64_t seconds = 0;
-      if (q.rfind("seconds=", 0) == 0) seconds = std::atoll(q.c_str() + 8);
+      if (q.rfind("seconds=", 0) == 0) {
+        const char* end = q.data() + q.size();
+        auto [parsed_end, error] = std::from_chars(q.data() + 8, end, seconds);
+        if (error != std::errc() || parsed_end != end || seconds < -kMaxSeconds ||
+            seconds > kMaxSeconds) {
+          return tandem::api::HttpResponse{
+              400,
+              "application/json",
+              "{\"message\":\"seconds must be an integer of at most 100 years\"}",
+              {}};
+        }
+      }
       service_clock.Advance(seconds * 1000);
       return tandem::api::HttpResponse{
           200,
@@ -489,7 +503,8 @@ int main(int argc, char** argv) {
   }
   purger.join();
   if (signals.joinable()) {
-    pthread_kill(signals.native_handle(), SIGTERM);
+    // SIGTERM is blocked in every thread: this only wakes that thread's sigwait.
+    pthread_kill(signals.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
     signals.join();
   }
   spdlog::info("tandemd stopped");

@@ -34,7 +34,7 @@ struct HttpUrl {
   std::string ToString() const;
 };
 
-StatusOr<HttpUrl> ParseHttpUrl(const std::string& url);
+StatusOr<HttpUrl> ParseHttpUrl(const std::string& text);
 
 struct HttpClientOptions {
   std::string ca_bundle;  // HTTPS: PEM file; empty: the system's trust store

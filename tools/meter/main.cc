@@ -13,15 +13,14 @@
 #include "meter/sync_table.h"
 #include "meter/terminal_prompt.h"
 
+namespace tandem::meter {
 namespace {
-
-using tandem::meter::ConnectionFlags;
 
 // The connection flags every command takes, as parsed.
 struct ConnectionArgs {
   std::string host, user, password, secret_id, profile, region, endpoint_url;
   int port = 0;
-  std::string database = tandem::meter::kDefaultDatabase;
+  std::string database = kDefaultDatabase;
   std::string ssl_ca;
   double timeout_s = 2.0;
   CLI::Option* host_opt = nullptr;
@@ -74,10 +73,7 @@ struct ConnectionArgs {
   }
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace tandem::meter;
+int Main(int argc, char** argv) {
   CLI::App app{
       "tandem-meter: measures a MySQL failover from the client's side and checks that no "
       "acknowledged write was lost"};
@@ -133,7 +129,7 @@ int main(int argc, char** argv) {
   TerminalPrompter prompter;
   const EnvLookup env = ProcessEnvironment();
   const ConnectionFlags flags = conn_args.Flags();
-  auto fetch_secret = [&](const std::string& secret_id) -> tandem::StatusOr<DbSecret> {
+  auto fetch_secret = [&](const std::string& secret_id) -> StatusOr<DbSecret> {
     auto aws = ResolveAwsSettings(flags.aws, env, FileSystemReader());
     if (!aws.ok()) return aws.status();
     return FetchDbSecret(secret_id, *aws);
@@ -151,3 +147,8 @@ int main(int argc, char** argv) {
   if (run->parsed()) return RunMeterCommand(*connection, run_options);
   return RunVerifyCommand(*connection, verify_options);
 }
+
+}  // namespace
+}  // namespace tandem::meter
+
+int main(int argc, char** argv) { return tandem::meter::Main(argc, argv); }

@@ -1,6 +1,7 @@
 #include "meter/report_text.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/clock.h"
 
@@ -92,7 +93,7 @@ std::string FormatVerdict(size_t acknowledged, const std::vector<uint64_t>& miss
 std::string FormatReportText(const MeterReport& r) {
   std::string out;
   out += "tandem-meter report: test run " + r.test_run_id + ", loop time " +
-         FormatSeconds(static_cast<int64_t>(r.loop_time_s * 1000.0 + 0.5)) + "\n";
+         FormatSeconds(std::llround(r.loop_time_s * 1000.0)) + "\n";
   out += "  run: " + FormatIso8601(r.started_wall_ms) + " to " + FormatIso8601(r.ended_wall_ms) +
          " (" + FormatSeconds(r.duration_ms) + ")";
   if (!r.stopped_by.empty()) out += ", " + r.stopped_by;

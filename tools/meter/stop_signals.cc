@@ -22,7 +22,7 @@ StopSignals::~StopSignals() {
   closing_.store(true);
   // Wakes the watcher's sigwait: the signal is blocked, so it stays pending
   // for that thread alone.
-  pthread_kill(thread_.native_handle(), SIGTERM);
+  pthread_kill(thread_.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
   thread_.join();
   pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
 }

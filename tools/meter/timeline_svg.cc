@@ -74,7 +74,7 @@ int64_t TickStep(int64_t span_ms, int ticks) {
   if (span_ms <= 0 || ticks <= 0) return 1;
   const double raw = static_cast<double>(span_ms) / ticks;
   int64_t power = 1;
-  while (power * 10 <= raw) power *= 10;
+  while (static_cast<double>(power * 10) <= raw) power *= 10;
   for (int64_t m : {1, 2, 5, 10}) {
     if (static_cast<double>(power * m) >= raw) return power * m;
   }
@@ -85,7 +85,9 @@ std::string RenderTimelineSvg(const HeartbeatLog& log, const MeterReport& report
   int64_t span = std::max<int64_t>(report.duration_ms, 1);
   for (const Attempt& a : log.attempts()) span = std::max(span, a.end_ms);
   const double plot = kWidth - kLeft - kRight;
-  auto x = [&](int64_t ms) { return kLeft + plot * static_cast<double>(ms) / span; };
+  auto x = [&](int64_t ms) {
+    return kLeft + plot * static_cast<double>(ms) / static_cast<double>(span);
+  };
 
   std::string svg;
   svg += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

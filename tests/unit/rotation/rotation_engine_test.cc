@@ -300,7 +300,8 @@ TEST_F(RotationEngineTest, TheSchedulerRotatesWhenDueAndCatchesUpOnce) {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(function_.calls(), std::vector<std::string>{"testSecret"}) << "not due yet";
   EXPECT_EQ(Current(), "original");
-  for (const auto& [id, labels] : Describe()["VersionIdsToStages"].items()) {
+  const Json tested = Describe();  // the loop below must not iterate a temporary
+  for (const auto& [id, labels] : tested["VersionIdsToStages"].items()) {
     EXPECT_EQ(labels, Json({"AWSCURRENT"})) << id << ": the test's AWSPENDING is removed";
   }
 
