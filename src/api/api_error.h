@@ -22,6 +22,12 @@ struct ApiError {
   bool is_server_fault = false;
 };
 
+// The JSON protocols' error for a request body or parameter that cannot be
+// decoded into the operation's input shape.
+inline ApiError SerializationError(std::string message) {
+  return {"SerializationException", std::move(message), 400, false};
+}
+
 template <class T>
 class ApiResult {
  public:

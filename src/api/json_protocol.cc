@@ -5,7 +5,7 @@
 namespace tandem::api {
 namespace {
 
-constexpr char kContentType[] = "application/x-amz-json-1.1";
+constexpr char kJsonContentType[] = "application/x-amz-json-1.1";
 
 // No AWS input nests deeper than a handful of levels. Refusing deeper bodies
 // before parsing keeps a 1 MB body of '[' from becoming a million nested arrays.
@@ -39,14 +39,10 @@ bool IsBlank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-ApiError SerializationError(std::string message) {
-  return {"SerializationException", std::move(message), 400, false};
-}
-
 HttpResponse JsonResponse(int status, const Json& body, const std::string& request_id) {
   HttpResponse response;
   response.status = status;
-  response.content_type = kContentType;
+  response.content_type = kJsonContentType;
   // Replacing invalid UTF-8 (which input validation already keeps out) means
   // rendering never throws.
   response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);

@@ -9,6 +9,10 @@
 #include <limits>
 #include <set>
 
+#include "api/percent_encoding.h"
+#include "common/ascii.h"
+#include "common/utf8.h"
+
 namespace tandem::api {
 namespace {
 
@@ -28,77 +32,6 @@ ApiError Malformed(std::string message) {
 
 ApiError InvalidValue(std::string message) {
   return {"InvalidParameterValue", std::move(message), 400, false};
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      if (i + 2 >= text.size()) return std::nullopt;
-      int hi = HexValue(text[i + 1]);
-      int lo = HexValue(text[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t extra = 0;
-    uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size()) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += extra + 1;
-  }
-  return true;
-}
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
 }
 
 std::optional<int64_t> ParseInteger(std::string_view text, int64_t lo, int64_t hi) {
@@ -137,15 +70,6 @@ std::optional<int> Digits(std::string_view text, size_t pos, size_t n) {
 
 std::string JoinKey(const std::string& prefix, std::string_view name) {
   return prefix.empty() ? std::string(name) : prefix + "." + std::string(name);
-}
-
-// The wire name of a member reference: its locationName, else fallback.
-std::string WireName(const OrderedJson& ref, std::string_view fallback) {
-  if (ref.is_object()) {
-    auto it = ref.find("locationName");
-    if (it != ref.end() && it->is_string()) return it->get<std::string>();
-  }
-  return std::string(fallback);
 }
 
 class InputDecoder {
@@ -309,8 +233,8 @@ class InputDecoder {
       return Json(text);
     }
     if (type == "boolean") {
-      if (EqualsIgnoringCase(text, "true")) return Json(true);
-      if (EqualsIgnoringCase(text, "false")) return Json(false);
+      if (EqualsIgnoreCase(text, "true")) return Json(true);
+      if (EqualsIgnoreCase(text, "false")) return Json(false);
       return wrong("true or false");
     }
     if (type == "integer") {
@@ -360,9 +284,9 @@ std::optional<ApiError> ParseFormEncoded(std::string_view text, QueryParameters&
     start = end + 1;
     if (pair.empty()) continue;
     size_t eq = pair.find('=');
-    std::optional<std::string> name = PercentDecode(pair.substr(0, eq));
-    std::optional<std::string> value =
-        PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    std::optional<std::string> name = PercentDecode(pair.substr(0, eq), PlusSign::kSpace);
+    std::optional<std::string> value = PercentDecode(
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), PlusSign::kSpace);
     if (!name || !value) {
       return Malformed("The query string contains a malformed percent escape");
     }

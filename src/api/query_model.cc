@@ -96,4 +96,12 @@ std::optional<ModeledError> QueryModel::FindError(const std::string& code) const
   return it->second;
 }
 
+std::string WireName(const OrderedJson& ref, std::string_view fallback) {
+  if (ref.is_object()) {
+    auto it = ref.find("locationName");
+    if (it != ref.end() && it->is_string()) return it->get<std::string>();
+  }
+  return std::string(fallback);
+}
+
 }  // namespace tandem::api

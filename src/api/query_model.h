@@ -26,6 +26,11 @@ namespace tandem::api {
 
 using OrderedJson = nlohmann::ordered_json;
 
+// The name a member or list element has on the wire: the model's reference to
+// it (a member, a list's "member", a map's "key"/"value") gives its
+// locationName; without one, fallback.
+std::string WireName(const OrderedJson& ref, std::string_view fallback);
+
 // A modeled error, from the "error" field of an exception shape.
 struct ModeledError {
   int http_status = 400;

@@ -4,43 +4,12 @@
 #include <cstdint>
 
 #include "common/clock.h"
+#include "common/xml_text.h"
 
 namespace tandem::api {
 namespace {
 
 using Json = nlohmann::json;
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// The length of the UTF-8 sequence at s[i], or 0 if it is not one.
-size_t Utf8SequenceLength(std::string_view s, size_t i) {
-  unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80             ? 1
-             : (c & 0xE0) == 0xC0 ? 2
-             : (c & 0xF0) == 0xE0 ? 3
-             : (c & 0xF8) == 0xF0 ? 4
-                                  : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  uint32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
-  for (size_t k = 1; k < n; ++k) {
-    unsigned char cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  // XML 1.0 has no U+FFFE and U+FFFF.
-  if (cp == 0xFFFE || cp == 0xFFFF) return 0;
-  return n;
-}
-
-std::string WireName(const OrderedJson& ref, std::string_view fallback) {
-  if (ref.is_object()) {
-    auto it = ref.find("locationName");
-    if (it != ref.end() && it->is_string()) return it->get<std::string>();
-  }
-  return std::string(fallback);
-}
 
 class XmlWriter {
  public:
@@ -132,45 +101,6 @@ void AppendRequestId(std::string& out, const std::string& request_id) {
 }
 
 }  // namespace
-
-void AppendXmlEscaped(std::string& out, std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    char c = text[i];
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '\r':
-        out += "&#xD;";  // a literal CR would be normalized away by the parser
-        break;
-      default: {
-        size_t n = Utf8SequenceLength(text, i);
-        unsigned char u = static_cast<unsigned char>(c);
-        if (n == 0 || (u < 0x20 && c != '\t' && c != '\n')) {
-          out += kReplacement;  // XML 1.0 cannot carry it, even as a reference
-          i += n == 0 ? 1 : n;
-          continue;
-        }
-        out.append(text.substr(i, n));
-        i += n;
-        continue;
-      }
-    }
-    ++i;
-  }
-}
 
 std::string RenderQueryResponse(const QueryModel& model, const std::string& operation,
                                 const nlohmann::json& output, const std::string& request_id) {

@@ -42,7 +42,4 @@ std::string RenderQueryResponse(const QueryModel& model, const std::string& oper
 std::string RenderQueryError(const std::string& xml_namespace, const ApiError& error,
                              bool sender_fault, const std::string& request_id);
 
-// Appends text to out, escaped for XML character data and attribute values.
-void AppendXmlEscaped(std::string& out, std::string_view text);
-
 }  // namespace tandem::api

@@ -10,7 +10,7 @@
 namespace tandem::api {
 namespace {
 
-constexpr char kContentType[] = "text/xml";
+constexpr char kXmlContentType[] = "text/xml";
 
 bool IsFormEncoded(const HttpRequest& req) {
   const std::string* type = req.Header("content-type");
@@ -85,7 +85,7 @@ HttpResponse QueryProtocolService::Handle(const RequestContext& ctx, const HttpR
 
   HttpResponse response;
   response.status = 200;
-  response.content_type = kContentType;
+  response.content_type = kXmlContentType;
   response.body = RenderQueryResponse(*model_, operation, output.value(), ctx.request_id);
   response.headers.emplace_back("x-amzn-RequestId", ctx.request_id);
   return response;
@@ -124,7 +124,7 @@ HttpResponse QueryProtocolService::ErrorResponse(const ApiError& e,
   }
   HttpResponse response;
   response.status = status;
-  response.content_type = kContentType;
+  response.content_type = kXmlContentType;
   response.body = RenderQueryError(model_->xml_namespace(), e, sender_fault, request_id);
   response.headers.emplace_back("x-amzn-RequestId", request_id);
   return response;

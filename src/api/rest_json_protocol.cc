@@ -5,42 +5,13 @@
 #include <charconv>
 
 #include "api/embedded_models.h"
+#include "api/percent_encoding.h"
 #include "crypto/digest.h"
 
 namespace tandem::api {
 namespace {
 
-constexpr char kContentType[] = "application/json";
-
-ApiError SerializationError(std::string message) {
-  return {"SerializationException", std::move(message), 400, false};
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX-decoding of a path segment or query component; nullopt on a bad escape.
-std::optional<std::string> PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int hi = HexValue(s[i + 1]);
-    int lo = HexValue(s[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
+constexpr char kRestJsonContentType[] = "application/json";
 
 // "/a/b/" -> {"a", "b"}: empty segments (doubled or trailing slashes) are
 // dropped, so "/2015-03-31/functions/" and "/2015-03-31/functions" are one path.
@@ -67,8 +38,9 @@ std::vector<std::pair<std::string, std::string>> SplitQuery(std::string_view que
     start = end + 1;
     if (part.empty()) continue;
     size_t eq = part.find('=');
-    auto name = PercentDecode(part.substr(0, eq));
-    auto value = PercentDecode(eq == std::string_view::npos ? "" : part.substr(eq + 1));
+    auto name = PercentDecode(part.substr(0, eq), PlusSign::kLiteral);
+    auto value =
+        PercentDecode(eq == std::string_view::npos ? "" : part.substr(eq + 1), PlusSign::kLiteral);
     if (!name || !value) {
       *ok = false;
       return out;
@@ -239,7 +211,7 @@ ApiResult<RestJsonProtocolService::Decoded> RestJsonProtocolService::Decode(
     const HttpRequest& req) const {
   std::vector<std::string> path;
   for (std::string_view part : SplitPath(req.Path())) {
-    auto decoded = PercentDecode(part);
+    auto decoded = PercentDecode(part, PlusSign::kLiteral);
     if (!decoded) return SerializationError("The request path has a malformed %-escape");
     path.push_back(std::move(*decoded));
   }
@@ -354,7 +326,7 @@ HttpResponse RestJsonProtocolService::Handle(const RequestContext& ctx, const Ht
 HttpResponse RestJsonProtocolService::Render(const std::string& operation, const Json& output,
                                              const std::string& request_id) const {
   HttpResponse response;
-  response.content_type = kContentType;
+  response.content_type = kRestJsonContentType;
   response.headers.emplace_back("x-amzn-RequestId", request_id);
   const Json& op = model_["operations"][operation];
   response.status = op.value("http", Json::object()).value("responseCode", 200);
@@ -410,7 +382,7 @@ HttpResponse RestJsonProtocolService::ErrorResponse(const ApiError& e,
                                                     const std::string& request_id) {
   HttpResponse response;
   response.status = e.http_status;
-  response.content_type = kContentType;
+  response.content_type = kRestJsonContentType;
   response.headers.emplace_back("x-amzn-RequestId", request_id);
   response.headers.emplace_back("x-amzn-ErrorType", e.code);
   Json body{{"Type", e.is_server_fault ? "Service" : "User"}, {"message", e.message}};

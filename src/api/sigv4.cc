@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/percent_encoding.h"
 #include "common/ascii.h"
 #include "common/clock.h"
 #include "crypto/digest.h"
@@ -39,13 +40,6 @@ void AppendPercentEncoded(std::string& out, unsigned char c) {
   out += '%';
   out += kHex[c >> 4];
   out += kHex[c & 0xF];
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // The characters Python's str.split() treats as whitespace in an ASCII header value.
@@ -103,8 +97,9 @@ std::string NormalizeQueryComponent(std::string_view in) {
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(in[i]);
-    if (c == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
-      c = static_cast<unsigned char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2]));
+    if (c == '%' && i + 2 < in.size() && HexDigitValue(in[i + 1]) >= 0 &&
+        HexDigitValue(in[i + 2]) >= 0) {
+      c = static_cast<unsigned char>(HexDigitValue(in[i + 1]) * 16 + HexDigitValue(in[i + 2]));
       i += 2;
     } else if (c == '+') {
       c = ' ';

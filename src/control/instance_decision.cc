@@ -16,10 +16,6 @@ InstanceStep Step(Action action, std::string reason) {
 
 bool Is(const rds::DbInstance& instance, const char* status) { return instance.status == status; }
 
-bool IsFailureStatus(const rds::DbInstance& instance) {
-  return Is(instance, st::kFailed) || Is(instance, st::kIncompatibleParameters);
-}
-
 std::string NodeName(const NodeObservation& node) {
   return "node " + (node.zone.empty() ? std::string("?") : node.zone);
 }
@@ -87,7 +83,7 @@ InstanceStep DecideStart(const InstanceSituation& s) {
   const NodeObservation& p = s.primary;
   const rds::DbInstance& instance = s.instance;
   if (Is(instance, st::kCreating) || Is(instance, st::kStarting) || Is(instance, st::kStopped) ||
-      Is(instance, st::kRebooting) || IsFailureStatus(instance)) {
+      Is(instance, st::kRebooting) || st::IsFailure(instance.status)) {
     return Step(Action::kStartNode, instance.status + ": starting " + NodeName(p));
   }
   const std::string how = p.exit ? "exited (" + p.exit->ToString() + ")" : "is not running";
@@ -235,7 +231,7 @@ InstanceStep DecideInstanceStep(const InstanceSituation& s) {
   // primary in place.
   const bool reboot_pending = desired.reboot_generation > instance.observed.reboots_done &&
                               !(desired.reboot_force_failover && s.standby.replicating);
-  if (IsFailureStatus(instance) && !reboot_pending) {
+  if (st::IsFailure(instance.status) && !reboot_pending) {
     if (s.endpoint.open) {
       return Step(Action::kCloseEndpoint, instance.status + ": closing " + EndpointName(instance) +
                                               " so that clients are refused");

@@ -36,10 +36,6 @@ std::string OtherZone(const rds::DbInstance& instance, const std::string& zone) 
   return zone == instance.region + "a" ? instance.region + "b" : instance.region + "a";
 }
 
-bool IsFailureStatus(const rds::DbInstance& instance) {
-  return instance.status == st::kFailed || instance.status == st::kIncompatibleParameters;
-}
-
 engine::SemiSyncSettings SemiSyncSettingsFor(SyncPolicy policy) {
   engine::SemiSyncSettings settings;
   settings.enabled = true;
@@ -366,7 +362,7 @@ HaNode InstanceReconciler::Loop::ObserveHaNode(LiveNode& node, const NodeRecord&
 InstanceReconciler::Loop::HaOutcome InstanceReconciler::Loop::HandleHa(Context& ctx) {
   const rds::DbInstance& instance = ctx.instance;
   if (!ctx.primary || !ctx.standby) return HaOutcome::kProceed;
-  if (instance.desired.lifecycle != "available" || IsFailureStatus(instance)) {
+  if (instance.desired.lifecycle != "available" || st::IsFailure(instance.status)) {
     return HaOutcome::kProceed;
   }
   // HA starts once the standby holds a copy; a failover once started is

@@ -4,17 +4,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <mutex>
-
 namespace tandem::engine {
 namespace {
-
-// libmariadb's global state must be set up once, before threads race to
-// create connections.
-void InitClientLibraryOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
-}
 
 unsigned int WholeSeconds(std::chrono::milliseconds ms) {
   const auto s = (ms.count() + 999) / 1000;
@@ -69,7 +60,7 @@ int ResultSet::ColumnIndex(std::string_view name) const {
 }
 
 StatusOr<std::unique_ptr<AdminConnection>> AdminConnection::Connect(const ConnectOptions& options) {
-  InitClientLibraryOnce();
+  InitMysqlClientLibrary();
   MYSQL* mysql = mysql_init(nullptr);
   if (mysql == nullptr) return Status::Internal("mysql_init failed (out of memory)");
   std::unique_ptr<AdminConnection> conn(new AdminConnection(mysql));
@@ -162,19 +153,7 @@ StatusOr<ResultSet> AdminConnection::Query(std::string_view sql) {
   const unsigned int n = mysql_num_fields(res);
   MYSQL_FIELD* fields = mysql_fetch_fields(res);
   for (unsigned int i = 0; i < n; ++i) out.columns.emplace_back(fields[i].name);
-  while (MYSQL_ROW row = mysql_fetch_row(res)) {
-    unsigned long* lengths = mysql_fetch_lengths(res);
-    Row r;
-    r.reserve(n);
-    for (unsigned int i = 0; i < n; ++i) {
-      if (row[i] == nullptr) {
-        r.emplace_back(std::nullopt);
-      } else {
-        r.emplace_back(std::string(row[i], lengths[i]));
-      }
-    }
-    out.rows.push_back(std::move(r));
-  }
+  out.rows = FetchRows(res);
   const bool failed = mysql_errno(mysql_) != 0;
   mysql_free_result(res);
   if (failed) return Fail("reading a result");
@@ -182,11 +161,7 @@ StatusOr<ResultSet> AdminConnection::Query(std::string_view sql) {
 }
 
 std::string AdminConnection::EscapeString(std::string_view text) {
-  std::string out(text.size() * 2 + 1, '\0');
-  const unsigned long n = mysql_real_escape_string(mysql_, out.data(), text.data(),
-                                                   static_cast<unsigned long>(text.size()));
-  out.resize(n);
-  return out;
+  return EscapeStringLiteral(mysql_, text);
 }
 
 std::string AdminConnection::QuoteString(std::string_view text) {

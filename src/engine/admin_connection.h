@@ -32,8 +32,7 @@
 #include <vector>
 
 #include "common/status.h"
-
-struct st_mysql;
+#include "engine/mysql_client.h"
 
 namespace tandem::engine {
 
@@ -64,9 +63,6 @@ struct ConnectOptions {
   std::chrono::milliseconds write_timeout{10000};
   AdminBinlog binlog = AdminBinlog::kSkip;
 };
-
-// One row of a result: NULL is nullopt; values are the server's text form.
-using Row = std::vector<std::optional<std::string>>;
 
 struct ResultSet {
   std::vector<std::string> columns;

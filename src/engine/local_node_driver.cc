@@ -32,12 +32,6 @@ const std::vector<std::string> kEngineEnvironment = {"PATH=/usr/sbin:/usr/bin:/s
 
 constexpr milliseconds kPollInterval(10);
 constexpr milliseconds kKillWait(30000);
-constexpr size_t kLogTailBytes = 2000;
-
-milliseconds Left(Clock::time_point deadline) {
-  return std::max(milliseconds(0),
-                  std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
-}
 
 bool FileExists(const std::string& path) {
   struct stat st;
@@ -398,7 +392,7 @@ Status LocalNodeDriver::Initialize(milliseconds timeout) {
                                       "--auth-root-authentication-method=socket",
                                       "--auth-root-socket-user=" + own->name};
   if (::geteuid() == 0) install.push_back("--user=" + spec.os_user);
-  auto installed = RunWithNodeKeys(install, Left(deadline), layout_.install_log());
+  auto installed = RunWithNodeKeys(install, TimeLeft(deadline), layout_.install_log());
   if (!installed.ok()) return installed.status();
   if (installed->how != NodeExit::How::kExited || installed->code != 0) {
     const std::string install_tail = ReadTail(layout_.install_log(), kLogTailBytes);

@@ -14,13 +14,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr size_t kLogTailBytes = 2000;
 constexpr milliseconds kLeftoverKillWait{30000};
-
-milliseconds Left(Clock::time_point deadline) {
-  return std::max(milliseconds(0),
-                  std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
-}
 
 milliseconds Since(Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
@@ -54,7 +48,7 @@ class CloneRun {
   Status Run(LocalNodeDriver& node, const std::string& step, std::vector<std::string> args) {
     std::vector<std::string> argv = {program_, "--defaults-file=" + node.layout().config_file()};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto ended = node.RunWithNodeKeys(argv, Left(deadline_), log_);
+    auto ended = node.RunWithNodeKeys(argv, TimeLeft(deadline_), log_);
     if (!ended.ok()) return Failure(ended.status().code(), step, ended.status().message());
     if (ended->how != NodeExit::How::kExited || ended->code != 0) {
       return Failure(Status::Code::kIOError, step, program_ + " " + ended->ToString());

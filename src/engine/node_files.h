@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -44,5 +46,15 @@ Status ChownTree(const std::string& dir, const OsAccount& account);
 
 // The last max_bytes of path, starting at a line boundary; "" if unreadable.
 std::string ReadTail(const std::string& path, size_t max_bytes);
+
+// How much of a log an error message quotes.
+inline constexpr size_t kLogTailBytes = 2000;
+
+// The time from now until deadline, or zero once it has passed.
+inline std::chrono::milliseconds TimeLeft(std::chrono::steady_clock::time_point deadline) {
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now()));
+}
 
 }  // namespace tandem::engine

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -45,6 +46,10 @@ inline constexpr const char* kDeleting = "deleting";
 inline constexpr const char* kFailed = "failed";
 inline constexpr const char* kIncompatibleParameters = "incompatible-parameters";
 inline constexpr const char* kStorageFull = "storage-full";
+
+// The statuses of an instance that failed (to start, or with the parameters
+// it was given); tandemd acts on them only when asked (reboot, modify).
+inline bool IsFailure(std::string_view s) { return s == kFailed || s == kIncompatibleParameters; }
 }  // namespace status
 
 // The CACertificateIdentifier of Tandem's CA, the only one instances use.

@@ -12,7 +12,6 @@ namespace tandem::rds {
 namespace {
 
 constexpr int64_t kMinuteMs = 60 * 1000;
-constexpr int64_t kRetentionMs = 14 * 24 * 60 * kMinuteMs;
 constexpr int64_t kDefaultDurationMinutes = 60;
 
 int64_t Millis(const Json& seconds) { return std::llround(seconds.get<double>() * 1000.0); }
@@ -53,9 +52,9 @@ Result RdsService::Impl::DescribeEvents(const Call& call, const Json& input) {
       return errors::InvalidParameterValue("Duration must be at least 0 (minutes), not " +
                                            std::to_string(minutes));
     }
-    start = end - std::min(minutes, kRetentionMs / kMinuteMs) * kMinuteMs;
+    start = end - std::min(minutes, kEventRetentionMs / kMinuteMs) * kMinuteMs;
   }
-  start = std::max(start, now - kRetentionMs);
+  start = std::max(start, now - kEventRetentionMs);
 
   StatusOr<std::vector<Event>> listed = events.List(call.region, start, end);
   if (!listed.ok()) return errors::Internal(listed.status());

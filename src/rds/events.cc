@@ -6,7 +6,6 @@
 namespace tandem::rds {
 namespace {
 
-constexpr int64_t kRetentionMs = 14LL * 24 * 3600 * 1000;
 constexpr int64_t kPruneIntervalMs = 3600LL * 1000;
 // A sequence collides only with an event recorded in the same millisecond by
 // another writer; a retry takes the next number.
@@ -125,7 +124,7 @@ StatusOr<std::vector<Event>> EventLog::List(const std::string& region, int64_t s
 StatusOr<int> EventLog::PruneEvents() {
   StatusOr<std::vector<StoreEntry>> entries = store_.List("events/");
   if (!entries.ok()) return entries.status();
-  const int64_t cutoff = clock_.NowMillis() - kRetentionMs;
+  const int64_t cutoff = clock_.NowMillis() - kEventRetentionMs;
   std::vector<StoreWrite> deletes;
   for (const StoreEntry& entry : *entries) {
     size_t slash = entry.key.rfind('/');

@@ -60,6 +60,9 @@
 
 namespace tandem::rds {
 
+// How long events are kept (and can be described): 14 days, as RDS.
+inline constexpr int64_t kEventRetentionMs = 14LL * 24 * 3600 * 1000;
+
 struct Event {
   std::string source_identifier;            // "mydb"
   std::string source_type = "db-instance";  // RDS SourceType

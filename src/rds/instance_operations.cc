@@ -22,8 +22,6 @@ constexpr char kResourceIdAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 bool Has(const Json& input, const char* name) { return input.contains(name); }
 
-std::string Text(const Json& input, const char* name) { return input.value(name, ""); }
-
 bool InStatus(const DbInstance& instance, std::initializer_list<const char*> allowed) {
   if (instance.desired.lifecycle == "deleted") return false;
   for (const char* s : allowed) {

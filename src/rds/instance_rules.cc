@@ -6,6 +6,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "common/ascii.h"
 #include "rds/instance_class.h"
 #include "rds/rds_errors.h"
 
@@ -50,21 +51,19 @@ bool IsReservedWord(const std::string& word) {
 }
 
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 bool IsHyphenatedName(const std::string& value, size_t max) {
   if (value.empty() || value.size() > max || !IsLetter(value[0]) || value.back() == '-' ||
       value.find("--") != std::string::npos) {
     return false;
   }
   return std::all_of(value.begin(), value.end(),
-                     [](char c) { return IsLetter(c) || IsDigit(c) || c == '-'; });
+                     [](char c) { return IsLetter(c) || IsAsciiDigit(c) || c == '-'; });
 }
 
 // "hh24:mi" at text[pos]: minutes since midnight, or -1.
 int ClockTime(std::string_view text, size_t pos) {
-  if (pos + 5 > text.size() || !IsDigit(text[pos]) || !IsDigit(text[pos + 1]) ||
-      text[pos + 2] != ':' || !IsDigit(text[pos + 3]) || !IsDigit(text[pos + 4])) {
+  if (pos + 5 > text.size() || !IsAsciiDigit(text[pos]) || !IsAsciiDigit(text[pos + 1]) ||
+      text[pos + 2] != ':' || !IsAsciiDigit(text[pos + 3]) || !IsAsciiDigit(text[pos + 4])) {
     return -1;
   }
   int h = (text[pos] - '0') * 10 + (text[pos + 1] - '0');
@@ -154,7 +153,7 @@ std::optional<api::ApiError> CheckStorageType(const std::string& storage_type) {
 std::optional<api::ApiError> CheckMasterUsername(const std::string& username) {
   bool shaped = !username.empty() && username.size() <= 16 && IsLetter(username[0]) &&
                 std::all_of(username.begin(), username.end(),
-                            [](char c) { return IsLetter(c) || IsDigit(c); });
+                            [](char c) { return IsLetter(c) || IsAsciiDigit(c); });
   if (!shaped) {
     return errors::InvalidParameterValue(
         "The parameter MasterUsername is not a valid identifier ('" + username +
@@ -193,7 +192,7 @@ std::optional<api::ApiError> CheckMasterUserPassword(const std::string& password
 std::optional<api::ApiError> CheckDbName(const std::string& db_name) {
   bool shaped = !db_name.empty() && db_name.size() <= 64 && IsLetter(db_name[0]) &&
                 std::all_of(db_name.begin(), db_name.end(),
-                            [](char c) { return IsLetter(c) || IsDigit(c) || c == '_'; });
+                            [](char c) { return IsLetter(c) || IsAsciiDigit(c) || c == '_'; });
   if (!shaped) {
     return errors::InvalidParameterValue(
         "The parameter DBName is not a valid identifier ('" + db_name +

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "common/ascii.h"
 #include "rds/parameter_group.h"
 
 namespace tandem::rds {
@@ -43,14 +44,13 @@ constexpr char kSqlModes[] =
     "PAD_CHAR_TO_FULL_LENGTH,PIPES_AS_CONCAT,REAL_AS_FLOAT,SIMULTANEOUS_ASSIGNMENT,"
     "STRICT_ALL_TABLES,STRICT_TRANS_TABLES,TIME_ROUND_FRACTIONAL,TRADITIONAL";
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
 // SYSTEM or an offset from -12:59 to +13:00, as MariaDB accepts without time
 // zone tables.
 Status CheckTimeZone(const ParameterDefinition& d, const std::string& value) {
   if (value == "SYSTEM") return Status::Ok();
-  bool shaped = value.size() == 6 && (value[0] == '+' || value[0] == '-') && IsDigit(value[1]) &&
-                IsDigit(value[2]) && value[3] == ':' && IsDigit(value[4]) && IsDigit(value[5]);
+  bool shaped = value.size() == 6 && (value[0] == '+' || value[0] == '-') &&
+                IsAsciiDigit(value[1]) && IsAsciiDigit(value[2]) && value[3] == ':' &&
+                IsAsciiDigit(value[4]) && IsAsciiDigit(value[5]);
   if (shaped) {
     int hours = (value[1] - '0') * 10 + (value[2] - '0');
     int minutes = (value[4] - '0') * 10 + (value[5] - '0');
@@ -66,7 +66,7 @@ Status CheckTimeZone(const ParameterDefinition& d, const std::string& value) {
 Status CheckCollation(const ParameterDefinition& d, const std::string& value) {
   if (value == "binary") return Status::Ok();
   bool shaped = value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
-                  return (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_';
+                  return (c >= 'a' && c <= 'z') || IsAsciiDigit(c) || c == '_';
                 });
   std::string charset = value.substr(0, value.find('_'));
   std::string_view sets = kCharacterSets;

@@ -19,8 +19,6 @@ constexpr size_t kMaxParametersPerCall = 20;
 constexpr char kImmediate[] = "immediate";
 constexpr char kPendingReboot[] = "pending-reboot";
 
-std::string Text(const Json& input, const char* name) { return input.value(name, ""); }
-
 Json GroupJson(const DbParameterGroup& group, const std::string& region,
                const std::string& account_id) {
   return {{"DBParameterGroupName", group.name},

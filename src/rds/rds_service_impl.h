@@ -33,6 +33,9 @@ using Result = api::ApiResult<Json>;
 // with InternalFailure; each retry means another writer succeeded.
 inline constexpr int kMaxWriteAttempts = 32;
 
+// A string member of a request's input, "" when absent.
+inline std::string Text(const Json& input, const char* name) { return input.value(name, ""); }
+
 struct Call {
   std::string region;
 };

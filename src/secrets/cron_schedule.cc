@@ -15,7 +15,7 @@ namespace {
 
 constexpr int64_t kMillisPerMinute = 60 * 1000;
 constexpr int kMinutesPerDay = 24 * 60;
-constexpr int64_t kMillisPerDay = kMinutesPerDay * kMillisPerMinute;
+constexpr int64_t kDayMillis = kMinutesPerDay * kMillisPerMinute;
 constexpr int64_t kSearchHorizonDays = 5 * 366;
 constexpr int kSaturday = 7;
 constexpr int kSunday = 1;
@@ -270,8 +270,8 @@ bool CronSchedule::DayMatches(int year, int month, int day, int day_of_week) con
 
 int64_t CronSchedule::NextAfter(int64_t from_ms) const {
   using std::chrono::days, std::chrono::months, std::chrono::sys_days, std::chrono::year_month_day;
-  const int64_t end_ms = DayNumber(std::chrono::year{kLastYear + 1} / 1 / 1) * kMillisPerDay;
-  const int64_t horizon_ms = kSearchHorizonDays * kMillisPerDay;
+  const int64_t end_ms = DayNumber(std::chrono::year{kLastYear + 1} / 1 / 1) * kDayMillis;
+  const int64_t horizon_ms = kSearchHorizonDays * kDayMillis;
   if (from_ms < -horizon_ms || from_ms >= end_ms) return 0;  // also keeps the sums below in range
   const int64_t limit_ms = from_ms + horizon_ms;
 
@@ -279,7 +279,7 @@ int64_t CronSchedule::NextAfter(int64_t from_ms) const {
   int64_t day = FloorDiv(first_minute, kMinutesPerDay);
   int minute_of_day = static_cast<int>(first_minute - day * kMinutesPerDay);
   // Whole years and months that can't match are skipped, then days.
-  while (day * kMillisPerDay <= limit_ms) {
+  while (day * kDayMillis <= limit_ms) {
     const year_month_day date{sys_days{days{day}}};
     const int y = static_cast<int>(date.year());
     const int m = static_cast<int>(static_cast<unsigned>(date.month()));

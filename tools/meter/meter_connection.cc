@@ -6,17 +6,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <mutex>
 
 namespace tandem::meter {
 namespace {
 
 using std::chrono::steady_clock;
-
-void InitClientLibraryOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
-}
 
 unsigned int WholeSecondsAtLeastOne(std::chrono::milliseconds ms) {
   const auto s = (ms.count() + 999) / 1000;
@@ -97,7 +91,7 @@ bool DbError::CertificateRefused() const {
 
 StatusOr<std::unique_ptr<MeterConnection>> MeterConnection::Connect(
     const MeterConnectOptions& options, DbError* error) {
-  InitClientLibraryOnce();
+  engine::InitMysqlClientLibrary();
   MYSQL* mysql = mysql_init(nullptr);
   if (mysql == nullptr) return Status::Internal("mysql_init failed (out of memory)");
   std::unique_ptr<MeterConnection> conn(new MeterConnection(mysql, options.query_timeout));
@@ -185,10 +179,9 @@ StatusOr<std::vector<DbRow>> MeterConnection::Query(std::string_view sql) {
     return WaitFailed("waiting for a statement's answer");
   }
   if (rc != 0) return Fail("");
-  std::vector<DbRow> rows;
   if (mysql_field_count(mysql_) == 0) {
     error_ = DbError{};
-    return rows;
+    return std::vector<DbRow>{};
   }
   MYSQL_RES* res = nullptr;
   status = mysql_store_result_start(&res, mysql_);
@@ -197,25 +190,14 @@ StatusOr<std::vector<DbRow>> MeterConnection::Query(std::string_view sql) {
     return WaitFailed("reading a result");
   }
   if (res == nullptr) return Fail("reading a result");
-  const unsigned int columns = mysql_num_fields(res);
-  while (MYSQL_ROW row = mysql_fetch_row(res)) {
-    DbRow out(columns);
-    for (unsigned int i = 0; i < columns; ++i) {
-      if (row[i] != nullptr) out[i] = std::string(row[i]);
-    }
-    rows.push_back(std::move(out));
-  }
+  std::vector<DbRow> rows = engine::FetchRows(res);
   mysql_free_result(res);
   error_ = DbError{};
   return rows;
 }
 
 std::string MeterConnection::Escape(std::string_view text) {
-  std::string out(text.size() * 2 + 1, '\0');
-  const unsigned long n = mysql_real_escape_string(mysql_, out.data(), text.data(),
-                                                   static_cast<unsigned long>(text.size()));
-  out.resize(n);
-  return out;
+  return engine::EscapeStringLiteral(mysql_, text);
 }
 
 std::string MeterConnection::QuoteIdentifier(std::string_view name) {

@@ -33,8 +33,7 @@
 #include <vector>
 
 #include "common/status.h"
-
-struct st_mysql;
+#include "engine/mysql_client.h"
 
 namespace tandem::meter {
 
@@ -69,7 +68,7 @@ struct DbError {
 inline constexpr unsigned int kErrReadOnly = 1290;  // ER_OPTION_PREVENTS_STATEMENT
 
 // A result row: NULL is nullopt, values in the server's text form.
-using DbRow = std::vector<std::optional<std::string>>;
+using DbRow = engine::Row;
 
 class MeterConnection {
  public:

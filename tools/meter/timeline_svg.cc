@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/xml_text.h"
+
 namespace tandem::meter {
 namespace {
 
@@ -43,33 +45,6 @@ std::string TickLabel(int64_t ms, int64_t step) {
 
 }  // namespace
 
-std::string XmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 int64_t TickStep(int64_t span_ms, int ticks) {
   if (span_ms <= 0 || ticks <= 0) return 1;
   const double raw = static_cast<double>(span_ms) / ticks;
@@ -103,7 +78,7 @@ std::string RenderTimelineSvg(const HeartbeatLog& log, const MeterReport& report
   title += report.verified ? std::to_string(report.missing_ids.size()) + " acknowledged writes lost"
                            : std::string("loss not checked");
   svg += "<text x=\"" + Num(kLeft) + "\" y=\"22\" font-size=\"14\" font-weight=\"bold\">" +
-         XmlEscape(title) + "</text>\n";
+         XmlEscaped(title) + "</text>\n";
 
   // Legend.
   double lx = kLeft;
@@ -132,10 +107,10 @@ std::string RenderTimelineSvg(const HeartbeatLog& log, const MeterReport& report
         f.outage_ms ? "outage " + std::to_string(*f.outage_ms) + " ms" : "outage (not over)";
     svg += "<rect x=\"" + Num(x0) + "\" y=\"" + Num(kLaneTop - 8) + "\" width=\"" + Num(w) +
            "\" height=\"" + Num(kLaneHeight + 16) +
-           "\" fill=\"#ef9a9a\" fill-opacity=\"0.5\"><title>" + XmlEscape(label) +
+           "\" fill=\"#ef9a9a\" fill-opacity=\"0.5\"><title>" + XmlEscaped(label) +
            "</title></rect>\n";
     svg += "<text x=\"" + Num(x0) + "\" y=\"" + Num(kLaneTop - 14) + "\" fill=\"#b71c1c\">" +
-           XmlEscape(label) + "</text>\n";
+           XmlEscaped(label) + "</text>\n";
   }
   svg += "</g>\n";
 
@@ -146,9 +121,9 @@ std::string RenderTimelineSvg(const HeartbeatLog& log, const MeterReport& report
     const double w = std::max(2.0, x(a.end_ms) - x0);
     svg += "<rect x=\"" + Num(x0) + "\" y=\"" + Num(kLaneTop) + "\" width=\"" + Num(w) +
            "\" height=\"" + Num(kLaneHeight) + "\" fill=\"" + ColourOf(a.outcome) + "\"><title>" +
-           XmlEscape("id " + std::to_string(a.index_id) + " " + OutcomeName(a.outcome) + ", " +
-                     std::to_string(a.end_ms - a.start_ms) + " ms at " +
-                     std::to_string(a.start_ms) + " ms") +
+           XmlEscaped("id " + std::to_string(a.index_id) + " " + OutcomeName(a.outcome) + ", " +
+                      std::to_string(a.end_ms - a.start_ms) + " ms at " +
+                      std::to_string(a.start_ms) + " ms") +
            "</title></rect>\n";
   }
   svg += "</g>\n";

@@ -21,9 +21,6 @@ namespace tandem::meter {
 
 std::string RenderTimelineSvg(const HeartbeatLog& log, const MeterReport& report);
 
-// text with & < > " ' escaped for XML character data and attribute values.
-std::string XmlEscape(const std::string& text);
-
 // A round tick step (1, 2 or 5 x 10^k ms) giving about `ticks` ticks over span_ms.
 int64_t TickStep(int64_t span_ms, int ticks);
 

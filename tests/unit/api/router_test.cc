@@ -13,7 +13,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-class FixedKeys : public CredentialLookup {
+class RouterKeys : public CredentialLookup {
  public:
   std::optional<std::string> SecretKeyFor(const std::string& id) const override {
     if (id == "AKIAROUTERTEST000000") return "router-secret";
@@ -59,7 +59,7 @@ class RouterTest : public ::testing::Test {
     return req;
   }
 
-  FixedKeys keys_;
+  RouterKeys keys_;
   ManualClock clock_{1700000000000};
   RecordingService secrets_{"secretsmanager"};
   RecordingService rds_{"rds"};

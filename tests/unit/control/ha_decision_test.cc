@@ -60,7 +60,7 @@ void Silent(HaNode& node, int failed, int64_t ms) {
 engine::ObservedNodeState& Standby(HaSituation& s) { return *s.standby->observed; }
 engine::ObservedNodeState& Primary(HaSituation& s) { return *s.primary.observed; }
 
-struct Row {
+struct HaRow {
   std::string name;
   std::function<void(HaSituation&)> change;
   HaAction action;
@@ -68,8 +68,8 @@ struct Row {
   std::string reason_contains;
 };
 
-const std::vector<Row>& Rows() {
-  static const std::vector<Row> rows = {
+const std::vector<HaRow>& HaRows() {
+  static const std::vector<HaRow> rows = {
       {"healthy pair", [](HaSituation&) {}, HaAction::kNone, HaTarget::kNone,
        "no action: primary az-a healthy, standby az-b in sync at 0-1-4123"},
       {"primary killed by signal 9",
@@ -272,8 +272,8 @@ const std::vector<Row>& Rows() {
 }
 
 TEST(HaDecisionTest, Table) {
-  ASSERT_GE(Rows().size(), 25u);
-  for (const Row& row : Rows()) {
+  ASSERT_GE(HaRows().size(), 25u);
+  for (const HaRow& row : HaRows()) {
     HaSituation s = HealthyPair();
     row.change(s);
     const FailoverDecision d = DecideFailover(s);
@@ -288,7 +288,7 @@ TEST(HaDecisionTest, Table) {
 
 // The decision is a function of its input: asking twice gives the same answer.
 TEST(HaDecisionTest, Repeatable) {
-  for (const Row& row : Rows()) {
+  for (const HaRow& row : HaRows()) {
     HaSituation s = HealthyPair();
     row.change(s);
     const FailoverDecision a = DecideFailover(s);

@@ -56,15 +56,15 @@ InstanceSituation JustCreated() {
   return s;
 }
 
-struct Row {
+struct InstanceRow {
   std::string name;
   std::function<void(InstanceSituation&)> change;
   Action expected;
   std::string reason_contains = "";
 };
 
-void Check(const InstanceSituation& base, const std::vector<Row>& rows) {
-  for (const Row& row : rows) {
+void Check(const InstanceSituation& base, const std::vector<InstanceRow>& rows) {
+  for (const InstanceRow& row : rows) {
     InstanceSituation s = base;
     row.change(s);
     const InstanceStep step = DecideInstanceStep(s);

@@ -14,8 +14,8 @@ using namespace std::chrono_literals;
 using test_support::LogBuilder;
 using test_support::Node;
 
-const NodeIdentity kA = Node("a", 1);
-const NodeIdentity kB = Node("b", 2);
+const NodeIdentity kNodeA = Node("a", 1);
+const NodeIdentity kNodeB = Node("b", 2);
 
 // Answers attempts from a script of outcomes (then succeeds on the last node).
 class ScriptedWriter : public HeartbeatWriter {
@@ -42,7 +42,7 @@ class ScriptedWriter : public HeartbeatWriter {
 
  private:
   std::deque<Step> script_;
-  NodeIdentity last_ = kA;
+  NodeIdentity last_ = kNodeA;
 };
 
 RunLimits Limits(size_t failovers, std::chrono::milliseconds settle,
@@ -57,7 +57,7 @@ RunLimits Limits(size_t failovers, std::chrono::milliseconds settle,
 
 TEST(StopDecisionTest, StopsOnlyAfterTheWantedOutagesEndedAndSettled) {
   LogBuilder b(100, 5);
-  b.Ok(kA).Failed().Ok(kB);  // one outage, recovered at 205 ms
+  b.Ok(kNodeA).Failed().Ok(kNodeB);  // one outage, recovered at 205 ms
   OutageTracker t;
   for (size_t i = 0; i < b.log().attempts().size(); ++i) t.Add(b.log().attempts()[i], i);
   const RunLimits one = Limits(1, 2000ms);
@@ -70,7 +70,7 @@ TEST(StopDecisionTest, StopsOnlyAfterTheWantedOutagesEndedAndSettled) {
 
 TEST(StopDecisionTest, TimeLimitBeforeTheFailoversIsATimeout) {
   LogBuilder b(100, 5);
-  b.Ok(kA).Failed();
+  b.Ok(kNodeA).Failed();
   OutageTracker t;
   for (size_t i = 0; i < b.log().attempts().size(); ++i) t.Add(b.log().attempts()[i], i);
   EXPECT_EQ(CurrentState(t, Limits(1, 0ms)), RunState::kOutage);
@@ -83,18 +83,18 @@ TEST(StopDecisionTest, TimeLimitBeforeTheFailoversIsATimeout) {
 
 TEST(StopDecisionTest, AnOutageDuringSettlingIsWaitedFor) {
   LogBuilder b(100, 5);
-  b.Ok(kA).Failed().Ok(kB).Failed();
+  b.Ok(kNodeA).Failed().Ok(kNodeB).Failed();
   OutageTracker t;
   for (size_t i = 0; i < b.log().attempts().size(); ++i) t.Add(b.log().attempts()[i], i);
   EXPECT_EQ(StopDecision(t, 100000, Limits(1, 0ms), false), std::nullopt);
 }
 
 TEST(HeartbeatRunnerTest, RunsUntilTheFailoverEndedAndSettled) {
-  ScriptedWriter writer({{Outcome::kSuccess, kA},
-                         {Outcome::kSuccess, kA},
-                         {Outcome::kFailed, kA},
-                         {Outcome::kUnknown, kA},
-                         {Outcome::kSuccess, kB}});
+  ScriptedWriter writer({{Outcome::kSuccess, kNodeA},
+                         {Outcome::kSuccess, kNodeA},
+                         {Outcome::kFailed, kNodeA},
+                         {Outcome::kUnknown, kNodeA},
+                         {Outcome::kSuccess, kNodeB}});
   HeartbeatRunner runner(writer, Limits(1, 30ms, 5000ms));
   std::vector<ProgressSnapshot> progress;
   RunResult result = runner.Run([&](const ProgressSnapshot& s) { progress.push_back(s); });

@@ -20,7 +20,7 @@ namespace tandem::rotation {
 namespace {
 
 using Json = api::Json;
-constexpr const char* kRegion = "us-east-1";
+constexpr const char* kEngineRegion = "us-east-1";
 constexpr const char* kFunction = "arn:aws:lambda:us-east-1:000000000000:function:scripted";
 
 class ScriptedFunction final : public FunctionInvoker {
@@ -93,7 +93,7 @@ class RotationEngineTest : public ::testing::Test {
     engine_ = std::make_unique<RotationEngine>(*store_, secrets_, function_, clock_, options);
   }
   void SetUp() override {
-    auto created = secrets_.Invoke(kRegion, "CreateSecret",
+    auto created = secrets_.Invoke(kEngineRegion, "CreateSecret",
                                    {{"Name", "app/db"},
                                     {"SecretString", "original"},
                                     {"ClientRequestToken", crypto::RandomUuid()}});
@@ -108,14 +108,14 @@ class RotationEngineTest : public ::testing::Test {
     input["SecretId"] = arn_;
     input["RotationLambdaARN"] = kFunction;
     input["ClientRequestToken"] = crypto::RandomUuid();
-    return secrets_.Invoke(kRegion, "RotateSecret", input);
+    return secrets_.Invoke(kEngineRegion, "RotateSecret", input);
   }
   Json Describe() {
-    auto described = secrets_.Invoke(kRegion, "DescribeSecret", {{"SecretId", arn_}});
+    auto described = secrets_.Invoke(kEngineRegion, "DescribeSecret", {{"SecretId", arn_}});
     return described.ok() ? *described : Json::object();
   }
   std::string Current() {
-    auto value = secrets_.Invoke(kRegion, "GetSecretValue", {{"SecretId", arn_}});
+    auto value = secrets_.Invoke(kEngineRegion, "GetSecretValue", {{"SecretId", arn_}});
     return value.ok() ? (*value)["SecretString"].get<std::string>() : "<error>";
   }
   // Waits (real time) until done() holds, kicking the engine.
@@ -161,7 +161,7 @@ TEST_F(RotationEngineTest, TheStartingStateIsAPlaceholderNobodyCanRead) {
   ASSERT_TRUE(rotated.ok());
   const std::string token = (*rotated)["VersionId"];
   EXPECT_EQ(Describe()["VersionIdsToStages"][token], Json({"AWSPENDING"}));
-  auto pending = secrets_.Invoke(kRegion, "GetSecretValue",
+  auto pending = secrets_.Invoke(kEngineRegion, "GetSecretValue",
                                  {{"SecretId", arn_}, {"VersionStage", "AWSPENDING"}});
   ASSERT_FALSE(pending.ok());
   EXPECT_EQ(pending.error().code, "ResourceNotFoundException");
@@ -320,7 +320,7 @@ TEST_F(RotationEngineTest, ARotationOfADeletedSecretIsDropped) {
   ASSERT_TRUE(Rotate().ok());
   ASSERT_TRUE(Eventually([&] { return (*engine_->Describe())[0].attempts == 1; }));
   ASSERT_TRUE(secrets_
-                  .Invoke(kRegion, "DeleteSecret",
+                  .Invoke(kEngineRegion, "DeleteSecret",
                           {{"SecretId", arn_}, {"ForceDeleteWithoutRecovery", true}})
                   .ok());
   clock_.Advance(1000);

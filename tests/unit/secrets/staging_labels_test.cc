@@ -11,7 +11,7 @@
 namespace tandem::secrets {
 namespace {
 
-std::vector<SecretVersion> Parse(const std::string& text) {
+std::vector<SecretVersion> ParseVersions(const std::string& text) {
   std::vector<SecretVersion> versions;
   std::istringstream in(text);
   for (std::string item; in >> item;) {
@@ -27,7 +27,7 @@ std::vector<SecretVersion> Parse(const std::string& text) {
   return versions;
 }
 
-std::string Format(const std::vector<SecretVersion>& versions) {
+std::string FormatVersions(const std::vector<SecretVersion>& versions) {
   std::string out;
   for (const SecretVersion& v : versions) {
     if (!out.empty()) out += " ";
@@ -129,7 +129,7 @@ class StagingLabelsTable : public testing::TestWithParam<LabelCase> {};
 
 TEST_P(StagingLabelsTable, Applies) {
   const LabelCase& c = GetParam();
-  std::vector<SecretVersion> versions = Parse(c.before);
+  std::vector<SecretVersion> versions = ParseVersions(c.before);
   std::optional<api::ApiError> error;
   if (std::string(c.op) == "attach") {
     std::set<std::string> labels;
@@ -141,9 +141,10 @@ TEST_P(StagingLabelsTable, Applies) {
   }
   if (error) {
     EXPECT_EQ(error->code, c.after) << error->message;
-    EXPECT_EQ(Format(versions), Format(Parse(c.before))) << "an error must change nothing";
+    EXPECT_EQ(FormatVersions(versions), FormatVersions(ParseVersions(c.before)))
+        << "an error must change nothing";
   } else {
-    EXPECT_EQ(Format(versions), c.after);
+    EXPECT_EQ(FormatVersions(versions), c.after);
   }
 }
 
@@ -153,7 +154,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, StagingLabelsTable, testing::ValuesIn(kCases),
                          });
 
 TEST(StagingLabels, MoveWithoutRemoveFromNamesTheHolder) {
-  std::vector<SecretVersion> versions = Parse("v1:AWSCURRENT v2:");
+  std::vector<SecretVersion> versions = ParseVersions("v1:AWSCURRENT v2:");
   auto error = MoveLabel(versions, "AWSCURRENT", "", "v2");
   ASSERT_TRUE(error);
   EXPECT_EQ(error->message,
@@ -185,9 +186,9 @@ class PruneTable : public testing::TestWithParam<PruneCase> {};
 
 TEST_P(PruneTable, Prunes) {
   const PruneCase& c = GetParam();
-  std::vector<SecretVersion> versions = Parse(c.before);
+  std::vector<SecretVersion> versions = ParseVersions(c.before);
   std::vector<std::string> removed = PruneDeprecatedVersions(versions, c.max_versions);
-  EXPECT_EQ(Format(versions), c.after);
+  EXPECT_EQ(FormatVersions(versions), c.after);
   std::string joined;
   for (const std::string& id : removed) joined += (joined.empty() ? "" : " ") + id;
   EXPECT_EQ(joined, c.removed);
@@ -202,7 +203,7 @@ TEST(StagingLabels, DefaultLimitIsOneHundredVersions) {
   std::string text;
   for (int i = 0; i < 100; ++i) text += "d" + std::to_string(i) + ": ";
   text += "cur:AWSCURRENT";
-  std::vector<SecretVersion> versions = Parse(text);
+  std::vector<SecretVersion> versions = ParseVersions(text);
   std::vector<std::string> removed = PruneDeprecatedVersions(versions);
   ASSERT_EQ(removed.size(), 1u);
   EXPECT_EQ(removed[0], "d0");
