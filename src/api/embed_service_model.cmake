@@ -72,8 +72,11 @@ function(tandem_embed_service_model service)
     DEPENDS "${ARG_MODEL}" ${ARG_OVERLAY} "${script}"
     COMMENT "Embedding the ${service} service model"
     VERBATIM)
-  # Models run to megabytes, beyond the string length ISO C++ promises.
-  set_source_files_properties("${output}" PROPERTIES COMPILE_OPTIONS "-Wno-overlength-strings")
+  # Models run to megabytes, beyond the string length ISO C++ promises. Each
+  # is compiled on its own, never in a unity batch: a batch that saw both a
+  # model's definition and the table's declaration of it would be flagged.
+  set_source_files_properties("${output}" PROPERTIES COMPILE_OPTIONS "-Wno-overlength-strings"
+                                                     SKIP_UNITY_BUILD_INCLUSION ON)
   target_sources(tandem_api PRIVATE "${output}")
 
   # The table of every service embedded so far; rewritten (only when it
@@ -110,6 +113,7 @@ ${entries}  };
   get_property(table_added GLOBAL PROPERTY TANDEM_EMBEDDED_TABLE_ADDED)
   if(NOT table_added)
     target_sources(tandem_api PRIVATE "${table}")
+    set_source_files_properties("${table}" PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
     set_property(GLOBAL PROPERTY TANDEM_EMBEDDED_TABLE_ADDED TRUE)
   endif()
 endfunction()
