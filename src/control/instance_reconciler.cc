@@ -187,14 +187,20 @@ void InstanceReconciler::Loop::ReconcileInstance(const std::string& key) {
       ctx.live->last_reason = step.reason;
       return;
     }
+    // A step that failed twice or more in a row waits for its retry time.
+    if (!ctx.live->backoff.Due(step.action, StepBackoff::Clock::now())) return;
     spdlog::info("{}: {}: {}", id, ActionName(step.action), step.reason);
     ctx.live->last_reason = step.reason;
     const bool deletes_instance = step.action == Action::kDeleteInstance;
     if (Status done = Execute(step, ctx); !done.ok()) {
       if (done.code() == Status::Code::kConflict) continue;  // the API wrote: decide again
-      spdlog::warn("{}: {} failed: {}", id, ActionName(step.action), done.ToString());
+      const auto wait = ctx.live->backoff.Failed(step.action, StepBackoff::Clock::now());
+      spdlog::warn("{}: {} failed ({} in a row, next attempt in {} ms): {}", id,
+                   ActionName(step.action), ctx.live->backoff.failures(), wait.count(),
+                   done.ToString());
       return;
     }
+    ctx.live->backoff.Succeeded();
     if (deletes_instance) return;
   }
 }

@@ -21,6 +21,7 @@
 #include "control/instance_reconciler.h"
 #include "control/node_probe.h"
 #include "control/node_record.h"
+#include "control/step_backoff.h"
 #include "engine/local_node_driver.h"
 #include "rds/parameter_group.h"
 
@@ -65,6 +66,7 @@ class InstanceReconciler::Loop {
     std::map<std::string, std::string> refused_live;
     std::string last_reason;     // last decision logged
     std::string last_ha_reason;  // the last HA action logged
+    StepBackoff backoff;         // when a lifecycle step that failed is retried
   };
 
   // What HandleHa did: acted (decide again), wait for a probe's first

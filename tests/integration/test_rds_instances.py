@@ -529,6 +529,18 @@ def node_port(server, instance):
     raise AssertionError("no port in the node's config")
 
 
+def failure_times(log, prefix):
+    """Seconds since midnight of each tandemd log line ("[YYYY-mm-dd HH:MM:SS.mmm] [level]
+    text") whose text starts with prefix."""
+    times = []
+    for line in log.splitlines():
+        stamp, _, rest = line.partition("] ")
+        if rest.partition("] ")[2].startswith(prefix):
+            h, m, sec = stamp.split(" ")[-1].split(":")
+            times.append(int(h) * 3600 + int(m) * 60 + float(sec))
+    return times
+
+
 def test_node_that_cannot_start_fails_the_instance_and_tandemd_keeps_serving(kernel_tandemd):
     server = kernel_tandemd
     client = rds(server)
@@ -546,6 +558,14 @@ def test_node_that_cannot_start_fails_the_instance_and_tandemd_keeps_serving(ker
         messages = event_messages(server, "portless")
         assert any(m.startswith("DB instance put into failed state") and "in use" in m
                    for m in messages), messages
+        # The first failure is retried on the loop's next pass (1 s), the second after 2 s
+        # (StepBackoff).
+        log = server.log_text()
+        failures = failure_times(log, "portless: start-node failed")
+        lines = [line for line in log.splitlines() if "portless" in line]
+        assert len(failures) >= 3, lines
+        assert failures[2] - failures[1] >= 2.0, lines
+        assert failures[1] - failures[0] < 2.0, lines
         # tandemd keeps serving: other instances, and this one's deletion.
         assert server.health()[0] == 200
     finally:
