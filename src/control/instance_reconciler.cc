@@ -200,8 +200,8 @@ void InstanceReconciler::Loop::ReconcileInstance(const std::string& key) {
                    done.ToString());
       return;
     }
+    if (deletes_instance) return;  // its live state (ctx.live) is gone with it
     ctx.live->backoff.Succeeded();
-    if (deletes_instance) return;
   }
 }
 
