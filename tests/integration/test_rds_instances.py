@@ -10,6 +10,7 @@ Every process started here is stopped by pid in teardown, pass or fail: tandemd 
 launcher, engine nodes by `kill_engine_nodes` (they outlive tandemd by design).
 """
 
+import datetime
 import hashlib
 import json
 import os
@@ -530,14 +531,14 @@ def node_port(server, instance):
 
 
 def failure_times(log, prefix):
-    """Seconds since midnight of each tandemd log line ("[YYYY-mm-dd HH:MM:SS.mmm] [level]
-    text") whose text starts with prefix."""
+    """Epoch seconds of each tandemd log line ("[YYYY-mm-dd HH:MM:SS.mmm] [level] text")
+    whose text starts with prefix."""
     times = []
     for line in log.splitlines():
         stamp, _, rest = line.partition("] ")
         if rest.partition("] ")[2].startswith(prefix):
-            h, m, sec = stamp.split(" ")[-1].split(":")
-            times.append(int(h) * 3600 + int(m) * 60 + float(sec))
+            when = datetime.datetime.strptime(stamp.lstrip("["), "%Y-%m-%d %H:%M:%S.%f")
+            times.append(when.timestamp())
     return times
 
 
